@@ -1,0 +1,188 @@
+// Package sqlite is crmapi's embedded storage engine: one SQLite file in
+// WAL mode with synchronous=FULL, one writer connection whose transactions
+// begin IMMEDIATE, and a separate pool of readers.
+//
+// Times are stored as INTEGER microseconds since the Unix epoch (UTC) and
+// money as INTEGER ten-thousandths, the same representation the postgres
+// engine uses, so both engines agree by construction.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/crmapi/crmapi"
+	sqlite3 "modernc.org/sqlite"
+	sqlite3lib "modernc.org/sqlite/lib"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// DB is the SQLite Store.
+type DB struct {
+	path   string
+	writer *sql.DB
+	reader *sql.DB
+}
+
+var _ crmapi.Store = (*DB)(nil)
+
+// Open opens (creating when missing) the database file at path and
+// migrates it to the newest schema.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("sqlite: empty path")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("sqlite: create data directory: %w", err)
+		}
+	}
+	writer, err := sql.Open("sqlite", dsn(path, "immediate", false))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open writer: %w", err)
+	}
+	// One writer connection: SQLite has one writer anyway, and queueing in
+	// Go is far cheaper than SQLITE_BUSY storms under busy_timeout.
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	db := &DB{path: path, writer: writer}
+	if err := db.migrate(ctx); err != nil {
+		writer.Close()
+		return nil, err
+	}
+	reader, err := sql.Open("sqlite", dsn(path, "deferred", true))
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("sqlite: open readers: %w", err)
+	}
+	n := 2 * runtime.GOMAXPROCS(0)
+	if n < 4 {
+		n = 4
+	}
+	reader.SetMaxOpenConns(n)
+	reader.SetMaxIdleConns(n)
+	db.reader = reader
+	return db, nil
+}
+
+// dsn puts every pragma in the DSN so that each pooled connection has them.
+func dsn(path, txlock string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "foreign_keys(ON)")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	}
+	q.Set("_txlock", txlock)
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Engine returns "sqlite".
+func (db *DB) Engine() string { return "sqlite" }
+
+// Path returns the database file's path.
+func (db *DB) Path() string { return db.path }
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	var errs []error
+	if db.reader != nil {
+		errs = append(errs, db.reader.Close())
+	}
+	errs = append(errs, db.writer.Close())
+	return errors.Join(errs...)
+}
+
+// Ping checks that a reader connection answers.
+func (db *DB) Ping(ctx context.Context) error {
+	return db.reader.PingContext(ctx)
+}
+
+// Update runs fn in one IMMEDIATE transaction on the writer connection.
+func (db *DB) Update(ctx context.Context, fn func(crmapi.Tx) error) error {
+	return runTx(ctx, db.writer, fn)
+}
+
+// View runs fn in a transaction on a reader connection.
+func (db *DB) View(ctx context.Context, fn func(crmapi.Tx) error) error {
+	return runTx(ctx, db.reader, fn)
+}
+
+// IntegrityCheck runs PRAGMA integrity_check and returns its verdict ("ok").
+func (db *DB) IntegrityCheck(ctx context.Context) (string, error) {
+	var res string
+	err := db.reader.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res)
+	return res, err
+}
+
+func runTx(ctx context.Context, pool *sql.DB, fn func(crmapi.Tx) error) (err error) {
+	sqlTx, err := pool.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = sqlTx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = sqlTx.Rollback()
+		}
+	}()
+	if err = fn(&tx{ctx: ctx, tx: sqlTx}); err != nil {
+		return err
+	}
+	if err = sqlTx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: commit: %w", err)
+	}
+	return nil
+}
+
+// tx implements crmapi.Tx over one *sql.Tx.
+type tx struct {
+	ctx context.Context
+	tx  *sql.Tx
+}
+
+func (t *tx) exec(query string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(t.ctx, query, args...)
+}
+
+func (t *tx) query(query string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(t.ctx, query, args...)
+}
+
+func (t *tx) queryRow(query string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(t.ctx, query, args...)
+}
+
+// translate turns driver errors into coded errors by code, never by text.
+func translate(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return crmapi.NotFoundf(what, "no such %s", strings.ToLower(what))
+	}
+	var se *sqlite3.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3lib.SQLITE_CONSTRAINT_UNIQUE, sqlite3lib.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return &crmapi.Error{Code: crmapi.Conflict, Message: what + " already exists", Detail: "a " + strings.ToLower(what) + " with the same unique key exists"}
+		}
+	}
+	return fmt.Errorf("sqlite: %s: %w", strings.ToLower(what), err)
+}
