@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/crmapi/crmapi"
+	"github.com/crmapi/crmapi/httpapi"
+	"github.com/crmapi/crmapi/postgres"
+	"github.com/crmapi/crmapi/service"
+	"github.com/crmapi/crmapi/sqlite"
+)
+
+func versionString() string {
+	v := crmapi.Version
+	if info, ok := debug.ReadBuildInfo(); ok && v == "dev" && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		v = info.Main.Version
+	}
+	return v
+}
+
+// newLogger builds the slog logger the config asks for.
+func newLogger(c *Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// openStore opens the configured database and migrates it.
+func openStore(ctx context.Context, c *Config) (crmapi.Store, error) {
+	if c.isPostgres() {
+		return postgres.Open(ctx, c.Database)
+	}
+	return sqlite.Open(ctx, c.sqlitePath())
+}
+
+// Main is the running server: Run starts it, Close stops it. The
+// end-to-end tests start the real program through it on 127.0.0.1:0.
+type Main struct {
+	Config Config
+	Clock  crmapi.Clock
+	Out    io.Writer
+	Log    *slog.Logger
+
+	Store    crmapi.Store
+	Services *service.Services
+	Handler  *httpapi.Server
+
+	listener net.Listener
+	server   *http.Server
+	bg       sync.WaitGroup
+	cancel   context.CancelFunc
+}
+
+// Run validates the config, opens the database, prepares first-run or demo
+// data and starts serving in the background.
+func (m *Main) Run(ctx context.Context) error {
+	c := &m.Config
+	if err := c.validate(); err != nil {
+		return fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	if m.Out == nil {
+		m.Out = io.Discard
+	}
+	if m.Log == nil {
+		m.Log = newLogger(c, m.Out)
+	}
+	if m.Clock == nil {
+		m.Clock = crmapi.SystemClock{}
+	}
+	m.Log.Info("crmapid starting", append([]any{"version", versionString()}, c.describe()...)...)
+	key, err := c.signingKey()
+	if err != nil {
+		return fmt.Errorf("signing key: %w", err)
+	}
+	if m.Store, err = openStore(ctx, c); err != nil {
+		return err
+	}
+	m.Services, err = service.New(service.Config{Store: m.Store, Clock: m.Clock, SigningKey: key,
+		TokenLifetime: c.TokenLifetime, Logger: m.Log})
+	if err != nil {
+		return err
+	}
+	if err := m.prepareData(ctx); err != nil {
+		return err
+	}
+	m.Handler = httpapi.NewServer(httpapi.Config{Services: m.Services, Store: m.Store, Logger: m.Log})
+	if m.listener, err = net.Listen("tcp", c.Listen); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	m.server = &http.Server{
+		Handler:           m.Handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+	}
+	bgCtx, cancel := context.WithCancel(context.Background())
+	m.cancel = cancel
+	m.bg.Add(1)
+	go func() {
+		defer m.bg.Done()
+		if err := m.server.Serve(m.listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Log.Error("serve", "err", err)
+		}
+	}()
+	m.startHousekeeping(bgCtx)
+	m.Log.Info("crmapid listening", "url", m.URL()+httpapi.Prefix, "engine", m.Store.Engine())
+	return nil
+}
+
+// URL is the server's base URL.
+func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
+
+// Close stops accepting requests, lets in-flight ones finish within the
+// grace period, stops background work and closes the database.
+func (m *Main) Close() error {
+	var errs []error
+	if m.server != nil {
+		grace := m.Config.ShutdownGrace
+		if grace <= 0 {
+			grace = 30 * time.Second
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), grace)
+		errs = append(errs, m.server.Shutdown(ctx))
+		cancel()
+	}
+	if m.cancel != nil {
+		m.cancel()
+	}
+	m.bg.Wait()
+	if m.Store != nil {
+		errs = append(errs, m.Store.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// startHousekeeping runs periodic upkeep until ctx ends.
+func (m *Main) startHousekeeping(ctx context.Context) {
+	m.bg.Add(1)
+	go func() {
+		defer m.bg.Done()
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if n, err := m.Services.Auth.PurgeSessions(ctx); err != nil {
+					m.Log.Warn("purge sessions", "err", err)
+				} else if n > 0 {
+					m.Log.Info("purged expired sessions", "count", n)
+				}
+			}
+		}
+	}()
+}

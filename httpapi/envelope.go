@@ -1,0 +1,100 @@
+// Package httpapi speaks the CRM.COM v2 wire format: the route table under
+// /crmapi/rest/v2/, parameter decoding (query strings for GET, JSON bodies
+// for POST, identifier objects, fields_set), the response envelope and the
+// one table that maps error codes to HTTP statuses.
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/crmapi/crmapi"
+)
+
+// Status is the status part of every answer.
+type Status struct {
+	Code        string `json:"code"`
+	Description string `json:"description"`
+	Message     string `json:"message"`
+}
+
+// Envelope is every answer's shape: {"data": …, "status": {…}}.
+type Envelope struct {
+	Data   json.RawMessage `json:"data"`
+	Status Status          `json:"status"`
+}
+
+// statusByCode is the one table from error code to HTTP status.
+var statusByCode = map[crmapi.Code]int{
+	crmapi.InvalidToken:               http.StatusUnauthorized,
+	crmapi.ExpiredToken:               http.StatusUnauthorized,
+	crmapi.AuthenticationFailed:       http.StatusUnauthorized,
+	crmapi.PermissionDenied:           http.StatusForbidden,
+	crmapi.MandatoryParameterMissing:  http.StatusBadRequest,
+	crmapi.InvalidParameter:           http.StatusBadRequest,
+	crmapi.OnlyOneSemiOptionalAllowed: http.StatusBadRequest,
+	crmapi.NotFound:                   http.StatusNotFound,
+	crmapi.MethodNotAllowed:           http.StatusMethodNotAllowed,
+	crmapi.Conflict:                   http.StatusConflict,
+	crmapi.IdempotencyRequestInFlight: http.StatusConflict,
+	crmapi.RequestTooLarge:            http.StatusRequestEntityTooLarge,
+	crmapi.InvalidLifeCycleState:      http.StatusUnprocessableEntity,
+	crmapi.LimitExceeded:              http.StatusUnprocessableEntity,
+	crmapi.InsufficientFunds:          http.StatusUnprocessableEntity,
+	crmapi.DuplicateReferenceNumber:   http.StatusUnprocessableEntity,
+	crmapi.AlreadyAcknowledged:        http.StatusUnprocessableEntity,
+	crmapi.IdempotencyKeyReused:       http.StatusUnprocessableEntity,
+	crmapi.RateLimited:                http.StatusTooManyRequests,
+	crmapi.GeneralError:               http.StatusInternalServerError,
+	crmapi.PartnerUnavailable:         http.StatusServiceUnavailable,
+	crmapi.ServiceUnavailable:         http.StatusServiceUnavailable,
+}
+
+// HTTPStatus returns the HTTP status for an error code.
+func HTTPStatus(code crmapi.Code) int {
+	if s, ok := statusByCode[code]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+var emptyObject = json.RawMessage(`{}`)
+
+// writeJSON writes an envelope with the given HTTP status.
+func writeJSON(w http.ResponseWriter, status int, env Envelope) {
+	b, err := json.Marshal(env)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"data":{},"status":{"code":"GENERAL_ERROR","description":"","message":"An internal error occurred"}}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(b)+1))
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
+
+// writeOK writes data in an OK envelope.
+func writeOK(w http.ResponseWriter, data json.RawMessage) {
+	writeJSON(w, http.StatusOK, Envelope{Data: data, Status: Status{Code: string(crmapi.OK)}})
+}
+
+// writeError writes err in the envelope. Errors that are not a
+// crmapi.Error are logged in full and shown only as GENERAL_ERROR.
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	var e *crmapi.Error
+	if !errors.As(err, &e) {
+		rid := requestID(r.Context())
+		log.ErrorContext(r.Context(), "internal error", "request_id", rid, "method", r.Method, "path", r.URL.Path, "err", err.Error())
+		e = &crmapi.Error{Code: crmapi.GeneralError, Message: "An internal error occurred", Detail: "request id " + rid}
+	}
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+	}
+	setErrorCode(w, e.Code)
+	writeJSON(w, HTTPStatus(e.Code), Envelope{Data: emptyObject,
+		Status: Status{Code: string(e.Code), Description: e.Detail, Message: e.Message}})
+}

@@ -1,0 +1,59 @@
+// Package service holds crmapi's business rules. Each service method
+// validates its input, applies the rules, takes ids and time from the
+// Clock, and runs one transaction through the Store; partner calls never
+// happen inside a transaction.
+package service
+
+import (
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/crmapi/crmapi"
+)
+
+// Config is what the services need besides the store.
+type Config struct {
+	Store crmapi.Store
+	Clock crmapi.Clock
+	// SigningKey is the HS256 key for tokens; at least 32 bytes.
+	SigningKey []byte
+	// TokenLifetime is how long a token lives; capped at crmapi.MaxTokenLifetime.
+	TokenLifetime time.Duration
+	Logger        *slog.Logger
+	// Login limits; zero values take the defaults of DefaultLoginLimits.
+	LoginLimits LoginLimits
+}
+
+// Services bundles every service of the server.
+type Services struct {
+	Auth *AuthService
+}
+
+// MinSigningKeyLength is the shortest HS256 key crmapi accepts (RFC 8725:
+// as long as the hash output).
+const MinSigningKeyLength = 32
+
+// New validates cfg and builds the services.
+func New(cfg Config) (*Services, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("service: no store")
+	}
+	if len(cfg.SigningKey) < MinSigningKeyLength {
+		return nil, errors.New("service: the token signing key must be at least 32 bytes")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = crmapi.SystemClock{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.TokenLifetime <= 0 || cfg.TokenLifetime > crmapi.MaxTokenLifetime {
+		cfg.TokenLifetime = crmapi.MaxTokenLifetime
+	}
+	auth, err := newAuthService(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Services{Auth: auth}, nil
+}
