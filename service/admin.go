@@ -309,4 +309,3 @@ func RequireAdmin(c crmapi.Caller) error {
 	}
 	return nil
 }
-

@@ -73,4 +73,3 @@ func parseToken(key []byte, token string, now time.Time) (tokenClaims, error) {
 	_, err := parser.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return key, nil })
 	return c, err
 }
-
