@@ -4,7 +4,7 @@ import "context"
 
 // SchemaVersion is the migration version both engines reach; the store
 // suite checks that each engine's newest migration has this number.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // Store is a storage engine. Services own transactions: every service
 // method runs its reads and writes through one Update or View.
@@ -31,4 +31,5 @@ type Store interface {
 // review and in the store suite.
 type Tx interface {
 	AuthStore
+	SequenceStore
 }

@@ -286,3 +286,49 @@ func testRollback(t *testing.T, s crmapi.Store) {
 		return nil
 	})
 }
+
+func init() {
+	addCase("Sequences", testSequences)
+}
+
+func testSequences(t *testing.T, s crmapi.Store) {
+	a := MustTenant(t, s, "ACME")
+	b := MustTenant(t, s, "Globex")
+	var got []int64
+	for range 3 {
+		mustUpdate(t, s, func(tx crmapi.Tx) error {
+			n, err := tx.NextNumber(a.Org.ID, "ACR")
+			got = append(got, n)
+			return err
+		})
+	}
+	mustUpdate(t, s, func(tx crmapi.Tx) error {
+		n, err := tx.NextNumber(b.Org.ID, "ACR")
+		if n != 1 {
+			t.Errorf("b's first ACR = %d, want 1", n)
+		}
+		m, err2 := tx.NextNumber(a.Org.ID, "UA")
+		if m != 1 {
+			t.Errorf("a's first UA = %d, want 1", m)
+		}
+		return errors.Join(err, err2)
+	})
+	if len(got) != 3 || got[0] != 1 || got[2] != 3 {
+		t.Fatalf("ACR numbers = %v, want 1 2 3", got)
+	}
+	// A rolled-back transaction gives its number back.
+	_ = s.Update(context.Background(), func(tx crmapi.Tx) error {
+		tx.NextNumber(a.Org.ID, "ACR")
+		return errors.New("roll back")
+	})
+	mustUpdate(t, s, func(tx crmapi.Tx) error {
+		n, err := tx.NextNumber(a.Org.ID, "ACR")
+		if n != 4 {
+			t.Errorf("after rollback ACR = %d, want 4", n)
+		}
+		return err
+	})
+	if crmapi.FormatNumber("ACR", 4) != "ACR0000000004" {
+		t.Errorf("FormatNumber = %s", crmapi.FormatNumber("ACR", 4))
+	}
+}

@@ -1,0 +1,203 @@
+// Package postgres is crmapi's PostgreSQL storage engine, on a pgx
+// connection pool whose every connection has synchronous_commit=on, so a
+// commit is durable before the server answers.
+//
+// Times are stored as BIGINT microseconds since the Unix epoch (UTC) and
+// money as BIGINT ten-thousandths, the same representation the sqlite
+// engine uses, so both engines agree by construction. Every TEXT column is
+// COLLATE "C", so comparison and order are bytewise as in SQLite, whatever
+// the database's locale.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/crmapi/crmapi"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// DB is the PostgreSQL Store.
+type DB struct {
+	pool *pgxpool.Pool
+}
+
+var _ crmapi.Store = (*DB)(nil)
+
+// Open connects to the database at url (postgres://… or key=value form,
+// where pgxpool's settings such as pool_max_conns may be given too) and
+// migrates it to the newest schema. Several processes may open one
+// database at once: migrations run under an advisory lock.
+func Open(ctx context.Context, url string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse url: %w", err)
+	}
+	// Sent in the startup message, so it holds on every pooled connection
+	// whatever the server, database or role default says, at no extra round trip.
+	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
+	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
+		cfg.ConnConfig.RuntimeParams["application_name"] = "crmapid"
+	}
+	if err := migrate(ctx, cfg.ConnConfig); err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open pool: %w", err)
+	}
+	return &DB{pool: pool}, nil
+}
+
+// Engine returns "postgres".
+func (db *DB) Engine() string { return "postgres" }
+
+// Close closes the pool, waiting for connections in use to be returned.
+func (db *DB) Close() error {
+	db.pool.Close()
+	return nil
+}
+
+// Ping checks that a pooled connection answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("postgres: ping: %w", err)
+	}
+	return nil
+}
+
+// maxAttempts bounds how often Update runs fn when PostgreSQL asks for a
+// retry; contention that outlasts this is reported, not hidden.
+const maxAttempts = 5
+
+// Update runs fn in one read-committed transaction and commits when fn
+// returns nil. It runs fn again, in a fresh transaction after a short
+// jittered pause, when PostgreSQL reports a serialization failure or a
+// deadlock, as crmapi.Store allows.
+func (db *DB) Update(ctx context.Context, fn func(crmapi.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		err := db.runTx(ctx, pgx.TxOptions{}, fn)
+		if err == nil || !retryable(err) || attempt == maxAttempts {
+			return err
+		}
+		if err := pause(ctx, attempt); err != nil {
+			return err
+		}
+	}
+}
+
+// View runs fn in a read-only transaction.
+func (db *DB) View(ctx context.Context, fn func(crmapi.Tx) error) error {
+	return db.runTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly}, fn)
+}
+
+func (db *DB) runTx(ctx context.Context, opts pgx.TxOptions, fn func(crmapi.Tx) error) (err error) {
+	pgTx, err := db.pool.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("postgres: begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = pgTx.Rollback(ctx)
+			panic(p)
+		}
+		if err != nil {
+			_ = pgTx.Rollback(ctx)
+		}
+	}()
+	if err = fn(&tx{ctx: ctx, tx: pgTx}); err != nil {
+		return err
+	}
+	if err = pgTx.Commit(ctx); err != nil {
+		return fmt.Errorf("postgres: commit: %w", err)
+	}
+	return nil
+}
+
+// retryable tells whether PostgreSQL asked for the transaction to be run again.
+func retryable(err error) bool {
+	switch sqlState(err) {
+	case serializationFailure, deadlockDetected:
+		return true
+	}
+	return false
+}
+
+// pause waits before attempt+1: full jitter over an exponential ceiling, so
+// transactions that collided do not collide again in lockstep.
+func pause(ctx context.Context, attempt int) error {
+	ceiling := 5 * time.Millisecond << (attempt - 1)
+	t := time.NewTimer(rand.N(ceiling) + time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("postgres: retry: %w", ctx.Err())
+	}
+}
+
+// tx implements crmapi.Tx over one pgx.Tx.
+type tx struct {
+	ctx context.Context
+	tx  pgx.Tx
+}
+
+func (t *tx) exec(query string, args ...any) (pgconn.CommandTag, error) {
+	return t.tx.Exec(t.ctx, query, args...)
+}
+
+func (t *tx) query(query string, args ...any) (pgx.Rows, error) {
+	return t.tx.Query(t.ctx, query, args...)
+}
+
+func (t *tx) queryRow(query string, args ...any) pgx.Row {
+	return t.tx.QueryRow(t.ctx, query, args...)
+}
+
+// SQLSTATE codes the engine acts on.
+const (
+	uniqueViolation      = "23505"
+	serializationFailure = "40001"
+	deadlockDetected     = "40P01"
+)
+
+// sqlState returns the SQLSTATE of a server error in err's chain, or "".
+func sqlState(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}
+
+// translate turns driver errors into coded errors by code, never by text.
+// Other errors keep their chain, so Update still sees a retryable SQLSTATE.
+func translate(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return crmapi.NotFoundf(what, "no such %s", strings.ToLower(what))
+	}
+	if sqlState(err) == uniqueViolation {
+		return conflict(what)
+	}
+	return fmt.Errorf("postgres: %s: %w", strings.ToLower(what), err)
+}
+
+// conflict is the CONFLICT error for a taken unique key, worded as sqlite's.
+func conflict(what string) error {
+	return &crmapi.Error{Code: crmapi.Conflict, Message: what + " already exists",
+		Detail: "a " + strings.ToLower(what) + " with the same unique key exists"}
+}

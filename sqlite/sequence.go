@@ -1,0 +1,8 @@
+package sqlite
+
+func (t *tx) NextNumber(orgID, series string) (int64, error) {
+	var n int64
+	err := t.queryRow(`INSERT INTO counters (organisation_id, name, value) VALUES (?, ?, 1)
+		ON CONFLICT (organisation_id, name) DO UPDATE SET value = value + 1 RETURNING value`, orgID, series).Scan(&n)
+	return n, translate(err, "Counter")
+}
