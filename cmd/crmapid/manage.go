@@ -120,10 +120,20 @@ func subcommand(name string, args []string, stderr io.Writer, extra func(*flag.F
 	if extra != nil {
 		extra(fs)
 	}
-	if err := fs.Parse(args[1:]); err != nil {
-		return c, "", "", nil, err
+	// Flags may come before or after the positional arguments.
+	var positional []string
+	rest := args[1:]
+	for {
+		if err := fs.Parse(rest); err != nil {
+			return c, "", "", nil, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		rest = fs.Args()[1:]
 	}
-	return c, org, verb, fs.Args(), nil
+	return c, org, verb, positional, nil
 }
 
 func cmdUnits(ctx context.Context, args []string, stdout, stderr io.Writer) error {
