@@ -201,3 +201,6 @@ func conflict(what string) error {
 	return &crmapi.Error{Code: crmapi.Conflict, Message: what + " already exists",
 		Detail: "a " + strings.ToLower(what) + " with the same unique key exists"}
 }
+
+// Pool returns the connection pool, for the job queue that shares the database.
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }

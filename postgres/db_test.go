@@ -4,82 +4,22 @@ import (
 	"context"
 	"errors"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/crmapi/crmapi"
+	"github.com/crmapi/crmapi/internal/testdb"
 	"github.com/crmapi/crmapi/postgres"
 	"github.com/crmapi/crmapi/storetest"
-	"github.com/jackc/pgx/v5"
 )
 
-// serverURL returns the server the tests may create databases on. CI sets
-// CRMAPI_REQUIRE_POSTGRES so that a missing server fails instead of skipping.
-func serverURL(tb testing.TB) string {
-	tb.Helper()
-	u := os.Getenv("CRMAPI_TEST_POSTGRES_URL")
-	if u != "" {
-		return u
-	}
-	if os.Getenv("CRMAPI_REQUIRE_POSTGRES") != "" {
-		tb.Fatal("CRMAPI_REQUIRE_POSTGRES is set but CRMAPI_TEST_POSTGRES_URL is empty")
-	}
-	tb.Skip("PostgreSQL store tests skipped: set CRMAPI_TEST_POSTGRES_URL=postgres://user@host:port/db?sslmode=disable to run them")
-	return ""
-}
+func mustFreshDatabase(tb testing.TB) string { return testdb.FreshPostgresURL(tb) }
 
-// mustFreshDatabase creates an empty database for one test, drops it when
-// the test ends, and returns its URL.
-func mustFreshDatabase(tb testing.TB) string {
-	tb.Helper()
-	server := serverURL(tb)
-	name := "crmapi_test_" + crmapi.RandomToken(8)
-	mustAdminExec(tb, server, `CREATE DATABASE `+name)
-	tb.Cleanup(func() { mustAdminExec(tb, server, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`) })
-	return databaseURL(tb, server, name)
-}
+func mustAdminExec(tb testing.TB, dbURL, sql string) { testdb.AdminExec(tb, dbURL, sql) }
 
-// databaseURL points server (URL or key=value form) at database name.
-func databaseURL(tb testing.TB, server, name string) string {
-	tb.Helper()
-	if !strings.Contains(server, "://") {
-		return server + " dbname=" + name
-	}
-	u, err := url.Parse(server)
-	if err != nil {
-		tb.Fatalf("CRMAPI_TEST_POSTGRES_URL: %v", err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
-
-func mustAdminExec(tb testing.TB, dbURL, sql string) {
-	tb.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, dbURL)
-	if err != nil {
-		tb.Fatalf("connect to test server: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, sql); err != nil {
-		tb.Fatalf("%s: %v", sql, err)
-	}
-}
-
-func mustOpen(tb testing.TB, dbURL string) *postgres.DB {
-	tb.Helper()
-	db, err := postgres.Open(context.Background(), dbURL)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
-}
+func mustOpen(tb testing.TB, dbURL string) *postgres.DB { return testdb.OpenPostgres(tb, dbURL) }
 
 func openFresh(tb testing.TB) crmapi.Store { return mustOpen(tb, mustFreshDatabase(tb)) }
 

@@ -186,3 +186,7 @@ func translate(err error, what string) error {
 	}
 	return fmt.Errorf("sqlite: %s: %w", strings.ToLower(what), err)
 }
+
+// Writer returns the single writer connection pool, for the job queue that
+// shares the database: sharing it keeps SQLite's one writer queued in Go.
+func (db *DB) Writer() *sql.DB { return db.writer }
