@@ -14,9 +14,11 @@ import (
 
 	"github.com/crmapi/crmapi"
 	"github.com/crmapi/crmapi/httpapi"
+	"github.com/crmapi/crmapi/jobs"
 	"github.com/crmapi/crmapi/postgres"
 	"github.com/crmapi/crmapi/service"
 	"github.com/crmapi/crmapi/sqlite"
+	"github.com/riverqueue/river"
 )
 
 func versionString() string {
@@ -56,12 +58,12 @@ type Main struct {
 
 	Store    crmapi.Store
 	Services *service.Services
+	Queue    *jobs.Queue
 	Handler  *httpapi.Server
 
 	listener net.Listener
 	server   *http.Server
 	bg       sync.WaitGroup
-	cancel   context.CancelFunc
 }
 
 // Run validates the config, opens the database, prepares first-run or demo
@@ -96,6 +98,15 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.prepareData(ctx); err != nil {
 		return err
 	}
+	workers := river.NewWorkers()
+	periodic := m.Services.Jobs(workers)
+	m.Queue, err = jobs.Open(ctx, m.Store, jobs.Config{Workers: workers, Periodic: periodic, Logger: m.Log})
+	if err != nil {
+		return err
+	}
+	if err := m.Queue.Start(context.Background()); err != nil {
+		return fmt.Errorf("job queue: %w", err)
+	}
 	m.Handler = httpapi.NewServer(httpapi.Config{Services: m.Services, Store: m.Store, Logger: m.Log})
 	if m.listener, err = net.Listen("tcp", c.Listen); err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -109,8 +120,6 @@ func (m *Main) Run(ctx context.Context) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
 	}
-	bgCtx, cancel := context.WithCancel(context.Background())
-	m.cancel = cancel
 	m.bg.Add(1)
 	go func() {
 		defer m.bg.Done()
@@ -118,7 +127,6 @@ func (m *Main) Run(ctx context.Context) error {
 			m.Log.Error("serve", "err", err)
 		}
 	}()
-	m.startHousekeeping(bgCtx)
 	m.Log.Info("crmapid listening", "url", m.URL()+httpapi.Prefix, "engine", m.Store.Engine())
 	return nil
 }
@@ -139,34 +147,16 @@ func (m *Main) Close() error {
 		errs = append(errs, m.server.Shutdown(ctx))
 		cancel()
 	}
-	if m.cancel != nil {
-		m.cancel()
-	}
 	m.bg.Wait()
+	if m.Queue != nil {
+		// Running jobs get the grace period to finish; the rest stay queued
+		// and are picked up by the next process.
+		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownGrace)
+		errs = append(errs, m.Queue.Stop(ctx))
+		cancel()
+	}
 	if m.Store != nil {
 		errs = append(errs, m.Store.Close())
 	}
 	return errors.Join(errs...)
-}
-
-// startHousekeeping runs periodic upkeep until ctx ends.
-func (m *Main) startHousekeeping(ctx context.Context) {
-	m.bg.Add(1)
-	go func() {
-		defer m.bg.Done()
-		t := time.NewTicker(time.Hour)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if n, err := m.Services.Auth.PurgeSessions(ctx); err != nil {
-					m.Log.Warn("purge sessions", "err", err)
-				} else if n > 0 {
-					m.Log.Info("purged expired sessions", "count", n)
-				}
-			}
-		}
-	}()
 }

@@ -1,0 +1,37 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/riverqueue/river"
+)
+
+// Jobs registers the services' background work on the job queue's workers
+// and returns the periodic jobs the queue's leader schedules. Each worker
+// is a small adapter onto one service method, so the work itself is tested
+// like any service method.
+func (s *Services) Jobs(workers *river.Workers) []*river.PeriodicJob {
+	river.AddWorker(workers, &purgeSessionsWorker{auth: s.Auth})
+	return []*river.PeriodicJob{
+		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) { return PurgeSessionsArgs{}, nil },
+			&river.PeriodicJobOpts{ID: "purge_sessions", RunOnStart: true}),
+	}
+}
+
+// PurgeSessionsArgs is the job that deletes expired sessions.
+type PurgeSessionsArgs struct{}
+
+// Kind names the job.
+func (PurgeSessionsArgs) Kind() string { return "purge_sessions" }
+
+type purgeSessionsWorker struct {
+	river.WorkerDefaults[PurgeSessionsArgs]
+	auth *AuthService
+}
+
+func (w *purgeSessionsWorker) Work(ctx context.Context, _ *river.Job[PurgeSessionsArgs]) error {
+	_, err := w.auth.PurgeSessions(ctx)
+	return err
+}
