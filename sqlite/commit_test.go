@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/crmapi/crmapi"
+	"github.com/crmapi/crmapi/sqlite"
 	"github.com/crmapi/crmapi/storetest"
 )
 
@@ -106,12 +107,20 @@ func TestGroupCommitCancelledContext(t *testing.T) {
 }
 
 func BenchmarkUpdateParallel(b *testing.B) {
+	b.Run("group-commit", func(b *testing.B) { benchUpdates(b, func(s *sqlite.DB) updater { return s.Update }) })
+	b.Run("one-commit-each", func(b *testing.B) { benchUpdates(b, func(s *sqlite.DB) updater { return s.UpdateWithoutGroupCommit }) })
+}
+
+type updater func(context.Context, func(crmapi.Tx) error) error
+
+func benchUpdates(b *testing.B, pick func(*sqlite.DB) updater) {
 	s := openTemp(b)
+	update := pick(s.(*sqlite.DB))
 	tn := storetest.MustTenant(b, s, "ACME")
 	b.SetParallelism(32)
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if err := s.Update(context.Background(), func(tx crmapi.Tx) error {
+			if err := update(context.Background(), func(tx crmapi.Tx) error {
 				_, err := tx.NextNumber(tn.Org.ID, "X")
 				return err
 			}); err != nil {
