@@ -19,7 +19,7 @@ import (
 	"github.com/crmapi/crmapi"
 	"github.com/crmapi/crmapi/httpapi"
 	"github.com/crmapi/crmapi/service"
-	"github.com/crmapi/crmapi/sqlite"
+	"github.com/crmapi/crmapi/internal/testdb"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -43,11 +43,12 @@ const testPassword = "correct horse battery"
 // mustEnv starts a server with organisation ACME, admin "admin" and a token.
 func mustEnv(tb testing.TB, limits ...service.LoginLimits) *env {
 	tb.Helper()
-	store, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "crmapi.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { store.Close() })
+	return mustEnvOn(tb, testdb.SQLite(tb), limits...)
+}
+
+// mustEnvOn is mustEnv on the given store.
+func mustEnvOn(tb testing.TB, store crmapi.Store, limits ...service.LoginLimits) *env {
+	tb.Helper()
 	lim := service.LoginLimits{ClientAttempts: 1000, AccountAttempts: 1000, Window: time.Minute}
 	if len(limits) > 0 {
 		lim = limits[0]

@@ -139,6 +139,9 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data, err := s.serve(w, r, rt)
+	if err == errAnswered {
+		return
+	}
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -187,6 +190,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt *route) (json.
 			}
 		}
 	}
+	if key := r.Header.Get("Idempotency-Key"); key != "" && rt.Method == http.MethodPost && rt.access != public {
+		return s.serveIdempotent(req, rt, key)
+	}
+	return s.run(req, rt)
+}
+
+// run calls the handler and encodes its data.
+func (s *Server) run(req *request, rt *route) (json.RawMessage, error) {
 	data, err := rt.h(req)
 	if err != nil {
 		return nil, err
