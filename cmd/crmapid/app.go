@@ -91,7 +91,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.Services, err = service.New(service.Config{Store: m.Store, Clock: m.Clock, SigningKey: key,
-		TokenLifetime: c.TokenLifetime, Logger: m.Log})
+		TokenLifetime: c.TokenLifetime, Logger: m.Log, IdempotencyRetention: c.IdempotencyRetention})
 	if err != nil {
 		return err
 	}
