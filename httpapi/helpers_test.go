@@ -18,8 +18,8 @@ import (
 
 	"github.com/crmapi/crmapi"
 	"github.com/crmapi/crmapi/httpapi"
-	"github.com/crmapi/crmapi/service"
 	"github.com/crmapi/crmapi/internal/testdb"
+	"github.com/crmapi/crmapi/service"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/crmapi/crmapi"
 )
@@ -36,6 +37,7 @@ type committer struct {
 	queue chan *writeRequest
 	stop  chan struct{}
 	done  chan struct{}
+	once  sync.Once
 }
 
 func newCommitter(db *sql.DB) *committer {
@@ -66,7 +68,7 @@ func (c *committer) update(ctx context.Context, fn func(crmapi.Tx) error) error 
 }
 
 func (c *committer) close() {
-	close(c.stop)
+	c.once.Do(func() { close(c.stop) })
 	<-c.done
 }
 

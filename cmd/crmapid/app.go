@@ -61,9 +61,11 @@ type Main struct {
 	Queue    *jobs.Queue
 	Handler  *httpapi.Server
 
-	listener net.Listener
-	server   *http.Server
-	bg       sync.WaitGroup
+	listener  net.Listener
+	server    *http.Server
+	bg        sync.WaitGroup
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Run validates the config, opens the database, prepares first-run or demo
@@ -137,6 +139,11 @@ func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
 // Close stops accepting requests, lets in-flight ones finish within the
 // grace period, stops background work and closes the database.
 func (m *Main) Close() error {
+	m.closeOnce.Do(func() { m.closeErr = m.close() })
+	return m.closeErr
+}
+
+func (m *Main) close() error {
 	var errs []error
 	if m.server != nil {
 		grace := m.Config.ShutdownGrace
