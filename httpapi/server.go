@@ -24,6 +24,8 @@ type Config struct {
 	Logger   *slog.Logger
 	// Extra handlers mounted beside the API (the partner emulator, …).
 	Extra map[string]http.Handler
+	// Metrics, when set, count every request.
+	Metrics *Metrics
 }
 
 // Server is the HTTP handler of crmapi.
@@ -34,6 +36,7 @@ type Server struct {
 	mux     *http.ServeMux
 	routes  map[string]*route
 	handler http.Handler
+	metrics *Metrics
 }
 
 // access says who may call a route.
@@ -82,7 +85,8 @@ func NewServer(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{svc: cfg.Services, store: cfg.Store, log: cfg.Logger, mux: http.NewServeMux(), routes: map[string]*route{}}
+	s := &Server{svc: cfg.Services, store: cfg.Store, log: cfg.Logger, mux: http.NewServeMux(), routes: map[string]*route{},
+		metrics: cfg.Metrics}
 	s.registerRoutes()
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)

@@ -18,6 +18,8 @@ import (
 	"github.com/crmapi/crmapi/postgres"
 	"github.com/crmapi/crmapi/service"
 	"github.com/crmapi/crmapi/sqlite"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/riverqueue/river"
 )
 
@@ -60,6 +62,8 @@ type Main struct {
 	Services *service.Services
 	Queue    *jobs.Queue
 	Handler  *httpapi.Server
+	// Registry holds the Prometheus metrics served at /metrics.
+	Registry *prometheus.Registry
 
 	listener  net.Listener
 	server    *http.Server
@@ -109,7 +113,11 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.Queue.Start(context.Background()); err != nil {
 		return fmt.Errorf("job queue: %w", err)
 	}
-	m.Handler = httpapi.NewServer(httpapi.Config{Services: m.Services, Store: m.Store, Logger: m.Log})
+	m.Registry = prometheus.NewRegistry()
+	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.Handler = httpapi.NewServer(httpapi.Config{Services: m.Services, Store: m.Store, Logger: m.Log,
+		Metrics: httpapi.NewMetrics(m.Registry),
+		Extra:   map[string]http.Handler{"GET /metrics": httpapi.MetricsHandler(m.Registry)}})
 	if m.listener, err = net.Listen("tcp", c.Listen); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
