@@ -169,7 +169,8 @@ func (c *Client) login(ctx context.Context, creds Credentials) (string, error) {
 
 // Logout releases the token.
 func (c *Client) Logout(ctx context.Context) error {
-	err := c.Call(ctx, "authentication/token/release", nil, nil)
+	// The token in hand is released, never a renewed one.
+	err := c.do(ctx, "authentication/token/release", c.Token(), nil, nil, callOptions{})
 	c.mu.Lock()
 	c.token, c.creds = "", nil
 	c.mu.Unlock()
@@ -205,7 +206,9 @@ type callOptions struct {
 
 // WithIdempotencyKey sends an Idempotency-Key: retries with the same key
 // and parameters never act twice.
-func WithIdempotencyKey(key string) CallOption { return func(o *callOptions) { o.idempotencyKey = key } }
+func WithIdempotencyKey(key string) CallOption {
+	return func(o *callOptions) { o.idempotencyKey = key }
+}
 
 // WithFields asks for only these fields (fields_set).
 func WithFields(names ...string) CallOption { return func(o *callOptions) { o.fields = names } }
