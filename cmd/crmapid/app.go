@@ -113,11 +113,16 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.Queue.Start(context.Background()); err != nil {
 		return fmt.Errorf("job queue: %w", err)
 	}
+	extra := map[string]http.Handler{}
+	if c.BenchCeiling {
+		extra["POST /bench/ceiling"] = httpapi.CeilingHandler(m.Services.Auth.VerifyToken)
+	}
 	m.Registry = prometheus.NewRegistry()
 	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	extra["GET /metrics"] = httpapi.MetricsHandler(m.Registry)
 	m.Handler = httpapi.NewServer(httpapi.Config{Services: m.Services, Store: m.Store, Logger: m.Log,
 		Metrics: httpapi.NewMetrics(m.Registry),
-		Extra:   map[string]http.Handler{"GET /metrics": httpapi.MetricsHandler(m.Registry)}})
+		Extra:   extra})
 	if m.listener, err = net.Listen("tcp", c.Listen); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}

@@ -27,6 +27,8 @@ type Config struct {
 	ShutdownGrace time.Duration
 	// IdempotencyRetention is how long Idempotency-Keys are kept.
 	IdempotencyRetention time.Duration
+	// BenchCeiling mounts the benchmark's ceiling handler at /bench/ceiling.
+	BenchCeiling bool
 }
 
 // bind declares the flags on fs with defaults taken from the environment.
@@ -40,6 +42,7 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogFormat, "log-format", env("CRMAPI_LOG_FORMAT", "text"), "log format: text or json (CRMAPI_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", env("CRMAPI_LOG_LEVEL", "info"), "log level: debug, info, warn, error (CRMAPI_LOG_LEVEL)")
 	fs.DurationVar(&c.IdempotencyRetention, "idempotency-retention", envDuration("CRMAPI_IDEMPOTENCY_RETENTION", 24*time.Hour), "how long Idempotency-Keys are kept, at least 24h (CRMAPI_IDEMPOTENCY_RETENTION)")
+	fs.BoolVar(&c.BenchCeiling, "bench-ceiling", false, "mount the benchmark ceiling handler at POST /bench/ceiling (for crmapid bench)")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", envDuration("CRMAPI_SHUTDOWN_GRACE", 30*time.Second), "how long in-flight requests may take after SIGTERM (CRMAPI_SHUTDOWN_GRACE)")
 }
 
