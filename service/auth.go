@@ -221,24 +221,14 @@ func (s *AuthService) Authenticate(ctx context.Context, token string) (crmapi.Ca
 	}
 	var caller crmapi.Caller
 	err = s.store.View(ctx, func(tx crmapi.Tx) error {
+		var sess crmapi.Session
 		var err error
-		if caller.Organisation, err = tx.OrganisationByName(c.Org); err != nil {
-			return err
-		}
-		sess, err := tx.SessionByID(caller.Organisation.ID, c.Jti)
-		if err != nil {
+		if caller, sess, err = tx.SessionCaller(c.Org, c.Jti); err != nil {
 			return err
 		}
 		if sess.ReleasedAt != nil || !now.Before(sess.ExpiresAt) {
 			return errInvalidToken
 		}
-		if caller.User, err = tx.UserByID(sess.OrganisationID, sess.UserID); err != nil {
-			return err
-		}
-		if caller.Unit, err = tx.UnitByID(sess.OrganisationID, sess.UnitID); err != nil {
-			return err
-		}
-		caller.SessionID, caller.ExpiresAt = sess.ID, sess.ExpiresAt
 		return nil
 	})
 	if errors.Is(err, crmapi.ErrNotFound) {
