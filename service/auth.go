@@ -29,6 +29,7 @@ type AuthService struct {
 	dummyHash string
 	// hashing bounds concurrent Argon2id work (19 MiB each).
 	hashing chan struct{}
+	cache   *sessionCache
 }
 
 func newAuthService(cfg Config) (*AuthService, error) {
@@ -46,6 +47,7 @@ func newAuthService(cfg Config) (*AuthService, error) {
 		byAccount: newSlidingLimiter(lim.AccountAttempts, lim.Window),
 		dummyHash: dummy,
 		hashing:   make(chan struct{}, 4),
+		cache:     newSessionCache(),
 	}, nil
 }
 
@@ -219,6 +221,10 @@ func (s *AuthService) Authenticate(ctx context.Context, token string) (crmapi.Ca
 	if err != nil || c.Jti == "" || c.Org == "" || c.Iat == nil {
 		return crmapi.Caller{}, errInvalidToken
 	}
+	key := cacheKey(c.Org, c.Jti)
+	if caller, ok := s.cache.get(key, now); ok && strings.EqualFold(caller.User.Username, c.Usr) && caller.Unit.Name == c.Oun {
+		return caller, nil
+	}
 	var caller crmapi.Caller
 	err = s.store.View(ctx, func(tx crmapi.Tx) error {
 		var sess crmapi.Session
@@ -240,14 +246,17 @@ func (s *AuthService) Authenticate(ctx context.Context, token string) (crmapi.Ca
 	if caller.User.Disabled || !strings.EqualFold(caller.User.Username, c.Usr) || caller.Unit.Name != c.Oun {
 		return crmapi.Caller{}, errInvalidToken
 	}
+	s.cache.put(key, caller)
 	return caller, nil
 }
 
 // Release makes the caller's token unusable.
 func (s *AuthService) Release(ctx context.Context, caller crmapi.Caller) error {
-	return s.store.Update(ctx, func(tx crmapi.Tx) error {
+	err := s.store.Update(ctx, func(tx crmapi.Tx) error {
 		return tx.ReleaseSession(caller.Organisation.ID, caller.SessionID, s.clock.Now())
 	})
+	s.cache.drop(cacheKey(caller.Organisation.Name, caller.SessionID))
+	return err
 }
 
 // TokenLifetime returns how long issued tokens live.
