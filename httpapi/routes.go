@@ -17,6 +17,9 @@ func (s *Server) registerRoutes() {
 	s.add("POST", "admin/web_api_keys/create", admin, s.createAPIKey)
 	s.add("POST", "admin/web_api_keys/revoke", admin, s.revokeAPIKey)
 
+	s.add("GET", "test_clock/show", admin, s.showTestClock)
+	s.add("POST", "test_clock/advance", admin, s.advanceTestClock)
+
 	s.documentAuth()
 }
 
@@ -39,5 +42,8 @@ func (s *Server) documentAuth() {
 	s.document("admin/web_api_keys/list", methodDoc{Summary: "List web API keys, never their secrets (admin).", Response: []apiKeyView{}, Errors: adm})
 	s.document("admin/web_api_keys/create", methodDoc{Summary: "Make a web API key; its secret is in this answer only (admin).", Response: apiKeyView{},
 		Errors: append([]crmapi.Code{crmapi.NotFound}, adm...)})
+	s.document("test_clock/show", methodDoc{Summary: "Show the organisation's test clock (extension; admin).", Response: testClockView{}, Errors: adm})
+	s.document("test_clock/advance", methodDoc{Summary: "Move a test organisation's clock forward by seconds; production organisations refuse it (extension; admin).",
+		Response: testClockView{}, Errors: adm})
 	s.document("admin/web_api_keys/revoke", methodDoc{Summary: "Revoke a web API key (admin).", Errors: append([]crmapi.Code{crmapi.NotFound}, adm...)})
 }

@@ -31,7 +31,11 @@ type Config struct {
 type Services struct {
 	Auth        *AuthService
 	Idempotency *IdempotencyService
+	clock       crmapi.Clock
 }
+
+// Clock is the server's clock (an organisation's now is Organisation.Now(Clock())).
+func (s *Services) Clock() crmapi.Clock { return s.clock }
 
 // MinSigningKeyLength is the shortest HS256 key crmapi accepts (RFC 8725:
 // as long as the hash output).
@@ -65,5 +69,5 @@ func New(cfg Config) (*Services, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Services{Auth: auth, Idempotency: idem}, nil
+	return &Services{Auth: auth, Idempotency: idem, clock: cfg.Clock}, nil
 }
