@@ -27,7 +27,9 @@ type Config struct {
 
 // Services bundles every service of the server.
 type Services struct {
-	Auth *AuthService
+	Auth     *AuthService
+	Accounts *AccountService
+	Usage    *UsageService
 }
 
 // MinSigningKeyLength is the shortest HS256 key crmapi accepts (RFC 8725:
@@ -55,5 +57,9 @@ func New(cfg Config) (*Services, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Services{Auth: auth}, nil
+	return &Services{
+		Auth:     auth,
+		Accounts: &AccountService{store: cfg.Store, clock: cfg.Clock},
+		Usage:    &UsageService{store: cfg.Store, clock: cfg.Clock, log: cfg.Logger},
+	}, nil
 }
