@@ -235,12 +235,16 @@ type ServiceUsage struct {
 // usage records. Lookups return NOT_FOUND when nothing matches in the
 // organisation.
 type UsageStore interface {
-	// CreateAuthorisation holds a.Amount on the account and stores a with
-	// its services, but only when the account is ACTIVE and its available
-	// amount covers a.Amount: the check and the hold are one conditional
-	// statement, so no concurrency can over-authorise. ok is false, and
-	// nothing is stored, when they do not.
-	CreateAuthorisation(a UsageAuthorisation) (ok bool, err error)
+	// HoldFunds adds amount to the account's holds, but only when the
+	// account is ACTIVE and its available amount covers it: the check and
+	// the hold are one conditional statement, so no concurrency can
+	// over-authorise. ok is false, and nothing changed, when they do not.
+	// A hold must be followed, in the same transaction, by the
+	// CreateAuthorisation it is for: held equals the sum of BLOCKED
+	// authorisations at every commit.
+	HoldFunds(orgID, accountID string, amount Amount) (ok bool, err error)
+	// CreateAuthorisation stores a BLOCKED authorisation with its services.
+	CreateAuthorisation(a UsageAuthorisation) error
 	AuthorisationByID(orgID, id string) (UsageAuthorisation, error)
 	AuthorisationByNumber(orgID, number string) (UsageAuthorisation, error)
 	// ListAuthorisations lists an account's authorisations by number.

@@ -8,35 +8,37 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-func (t *tx) CreateAuthorisation(a crmapi.UsageAuthorisation) (bool, error) {
-	// The check and the hold are one statement: whatever runs beside it,
-	// the hold is taken only from money that is there.
+func (t *tx) HoldFunds(orgID, accountID string, amount crmapi.Amount) (bool, error) {
+	// The check and the hold are one statement: PostgreSQL evaluates the
+	// condition again on the locked, newest row, so whatever runs beside
+	// it, the hold is taken only from money that is there.
 	res, err := t.exec(`UPDATE accounts_receivable SET held = held + $1
 		WHERE organisation_id = $2 AND id = $3 AND life_cycle_state = 'ACTIVE' AND balance + credit_limit - held >= $4`,
-		a.Amount.Units(), a.OrganisationID, a.AccountID, a.Amount.Units())
+		amount.Units(), orgID, accountID, amount.Units())
 	if err != nil {
 		return false, translate(err, "Accounts receivable")
 	}
-	if res.RowsAffected() == 0 {
-		return false, nil
-	}
-	err = t.insert("Usage authorisation", `INSERT INTO usage_authorisations (`+authorisationColumns+`)
+	return res.RowsAffected() == 1, nil
+}
+
+func (t *tx) CreateAuthorisation(a crmapi.UsageAuthorisation) error {
+	err := t.insert("Usage authorisation", `INSERT INTO usage_authorisations (`+authorisationColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 		a.ID, a.OrganisationID, a.Number, a.AccountID, a.SubscriptionID, a.Amount.Units(), a.LifeCycleState,
 		micros(a.AuthorisedAt), micros(a.ExpiresAt), nullMicros(a.CompletedAt), nullMicros(a.CancelledAt),
 		nullMicros(a.ExpiredAt), a.CompletedByActionID, a.CancelledByUserID, a.UsedAmount.Units())
 	if err != nil {
-		return false, err
+		return err
 	}
 	for i, s := range a.Services {
 		_, err := t.exec(`INSERT INTO usage_authorisation_services (id, authorisation_id, position, target_kind,
 			target_id, maximum_amount, maximum_usage) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 			s.ID, a.ID, i, s.Target.Kind, s.Target.ID, s.MaximumAmount.Units(), s.MaximumUsage.Units())
 		if err != nil {
-			return false, translate(err, "Usage authorisation service")
+			return translate(err, "Usage authorisation service")
 		}
 	}
-	return true, nil
+	return nil
 }
 
 const authorisationColumns = `id, organisation_id, number, account_id, subscription_id, amount, life_cycle_state,

@@ -63,12 +63,6 @@ func (s *UsageService) Authorise(ctx context.Context, orgID string, n NewAuthori
 	}
 	var d AuthorisationDetail
 	err := s.store.Update(ctx, func(tx crmapi.Tx) error {
-		// The number first: every transaction takes counters, then
-		// authorisations, then accounts, so none waits on another in a circle.
-		seq, err := tx.NextNumber(orgID, "UA")
-		if err != nil {
-			return err
-		}
 		now := s.clock.Now()
 		org, err := tx.OrganisationByID(orgID)
 		if err != nil {
@@ -84,8 +78,17 @@ func (s *UsageService) Authorise(ctx context.Context, orgID string, n NewAuthori
 		if err := usable(acct, sub); err != nil {
 			return err
 		}
-		if _, err := expireAccount(tx, orgID, acct.ID, now); err != nil {
+		if expired, err := expireAccount(tx, orgID, acct.ID, now); err != nil {
 			return err
+		} else if expired > 0 {
+			if acct, err = tx.AccountByID(orgID, acct.ID); err != nil {
+				return err
+			}
+		}
+		// Refuse early what cannot be covered; the conditional hold below
+		// is what guarantees it, whatever ran since this read.
+		if acct.Available().Cmp(n.Amount) < 0 {
+			return notCovered(tx, orgID, acct.ID, n.Amount)
 		}
 		set, err := allowance(tx, orgID, acct.ID)
 		if err != nil {
@@ -103,18 +106,27 @@ func (s *UsageService) Authorise(ctx context.Context, orgID string, n NewAuthori
 		if !anyAllowed(services) {
 			return errNothingAllowed
 		}
+		ok, err := tx.HoldFunds(orgID, acct.ID, n.Amount)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return notCovered(tx, orgID, acct.ID, n.Amount)
+		}
+		// The number is taken after the hold, so that a refused create never
+		// locks the organisation's counter, which every create needs.
+		seq, err := tx.NextNumber(orgID, "UA")
+		if err != nil {
+			return err
+		}
 		a := crmapi.UsageAuthorisation{ID: crmapi.NewID(), OrganisationID: orgID, Number: crmapi.FormatNumber("UA", seq),
 			AccountID: acct.ID, Amount: n.Amount, LifeCycleState: crmapi.AuthorisationBlocked,
 			AuthorisedAt: now, ExpiresAt: now.Add(set.Validity), Services: services}
 		if sub != nil {
 			a.SubscriptionID = sub.ID
 		}
-		ok, err := tx.CreateAuthorisation(a)
-		if err != nil {
+		if err := tx.CreateAuthorisation(a); err != nil {
 			return err
-		}
-		if !ok {
-			return notCovered(tx, orgID, acct.ID, n.Amount)
 		}
 		d, err = newDetails(tx, cat).of(a)
 		return err

@@ -8,35 +8,37 @@ import (
 	"github.com/crmapi/crmapi"
 )
 
-func (t *tx) CreateAuthorisation(a crmapi.UsageAuthorisation) (bool, error) {
+func (t *tx) HoldFunds(orgID, accountID string, amount crmapi.Amount) (bool, error) {
 	// The check and the hold are one statement: whatever runs beside it,
 	// the hold is taken only from money that is there.
 	res, err := t.exec(`UPDATE accounts_receivable SET held = held + ?
 		WHERE organisation_id = ? AND id = ? AND life_cycle_state = 'ACTIVE' AND balance + credit_limit - held >= ?`,
-		a.Amount.Units(), a.OrganisationID, a.AccountID, a.Amount.Units())
+		amount.Units(), orgID, accountID, amount.Units())
 	if err != nil {
 		return false, translate(err, "Accounts receivable")
 	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return false, translate(err, "Accounts receivable")
-	}
-	_, err = t.exec(`INSERT INTO usage_authorisations (`+authorisationColumns+`)
+	n, err := res.RowsAffected()
+	return n == 1, translate(err, "Accounts receivable")
+}
+
+func (t *tx) CreateAuthorisation(a crmapi.UsageAuthorisation) error {
+	_, err := t.exec(`INSERT INTO usage_authorisations (`+authorisationColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.ID, a.OrganisationID, a.Number, a.AccountID, a.SubscriptionID, a.Amount.Units(), a.LifeCycleState,
 		micros(a.AuthorisedAt), micros(a.ExpiresAt), nullMicros(a.CompletedAt), nullMicros(a.CancelledAt),
 		nullMicros(a.ExpiredAt), a.CompletedByActionID, a.CancelledByUserID, a.UsedAmount.Units())
 	if err != nil {
-		return false, translate(err, "Usage authorisation")
+		return translate(err, "Usage authorisation")
 	}
 	for i, s := range a.Services {
 		_, err := t.exec(`INSERT INTO usage_authorisation_services (id, authorisation_id, position, target_kind,
 			target_id, maximum_amount, maximum_usage) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			s.ID, a.ID, i, s.Target.Kind, s.Target.ID, s.MaximumAmount.Units(), s.MaximumUsage.Units())
 		if err != nil {
-			return false, translate(err, "Usage authorisation service")
+			return translate(err, "Usage authorisation service")
 		}
 	}
-	return true, nil
+	return nil
 }
 
 const authorisationColumns = `id, organisation_id, number, account_id, subscription_id, amount, life_cycle_state,

@@ -32,12 +32,22 @@ func newAuthorisation(acct crmapi.AccountsReceivable, number, amount string, c c
 		}}
 }
 
+// hold holds a's amount and stores a, as the service does; false when
+// the hold was refused.
+func hold(tx crmapi.Tx, a crmapi.UsageAuthorisation) (bool, error) {
+	ok, err := tx.HoldFunds(a.OrganisationID, a.AccountID, a.Amount)
+	if !ok || err != nil {
+		return false, err
+	}
+	return true, tx.CreateAuthorisation(a)
+}
+
 func mustHold(tb testing.TB, s crmapi.Store, a crmapi.UsageAuthorisation) bool {
 	tb.Helper()
 	var ok bool
 	mustUpdate(tb, s, func(tx crmapi.Tx) error {
 		var err error
-		ok, err = tx.CreateAuthorisation(a)
+		ok, err = hold(tx, a)
 		return err
 	})
 	return ok
@@ -109,7 +119,7 @@ func testAuthorisationHold(t *testing.T, s crmapi.Store) {
 	// The number is unique in the organisation.
 	dup := newAuthorisation(acct, a.Number, "0.01", c)
 	mustUpdate(t, s, func(tx crmapi.Tx) error { return tx.AddEntry(fund(acct, "1")) })
-	err = s.Update(context.Background(), func(tx crmapi.Tx) error { _, err := tx.CreateAuthorisation(dup); return err })
+	err = s.Update(context.Background(), func(tx crmapi.Tx) error { _, err := hold(tx, dup); return err })
 	wantCode(t, err, crmapi.Conflict)
 	mustView(t, s, func(tx crmapi.Tx) error {
 		list, err := tx.ListAuthorisations(tn.Org.ID, acct.ID, 0, 10)
@@ -269,7 +279,7 @@ func testConcurrentHolds(t *testing.T, s crmapi.Store) {
 			var ok bool
 			err := s.Update(context.Background(), func(tx crmapi.Tx) error {
 				var err error
-				ok, err = tx.CreateAuthorisation(a)
+				ok, err = hold(tx, a)
 				return err
 			})
 			if err != nil {
