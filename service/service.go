@@ -60,6 +60,6 @@ func New(cfg Config) (*Services, error) {
 	return &Services{
 		Auth:     auth,
 		Accounts: &AccountService{store: cfg.Store, clock: cfg.Clock},
-		Usage:    &UsageService{store: cfg.Store, clock: cfg.Clock, log: cfg.Logger},
+		Usage:    &UsageService{store: cfg.Store, clock: cfg.Clock},
 	}, nil
 }

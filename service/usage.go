@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/crmapi/crmapi"
@@ -15,7 +14,6 @@ import (
 type UsageService struct {
 	store crmapi.Store
 	clock crmapi.Clock
-	log   *slog.Logger
 }
 
 // AuthorisationDetail is an authorisation with everything its wire form
@@ -709,4 +707,24 @@ func fitsAuthorisation(cat crmapi.Catalogue, a crmapi.UsageAuthorisation, acct c
 			total, a.Amount, a.Number)
 	}
 	return nil
+}
+
+// UsageRecords lists an account's usage detail records, oldest first,
+// with the catalogue their services are named in. Codes: NOT_FOUND,
+// INVALID_PARAMETER.
+func (s *UsageService) UsageRecords(ctx context.Context, orgID string, account crmapi.Ref) ([]crmapi.UsageRecord, crmapi.Catalogue, error) {
+	var out []crmapi.UsageRecord
+	var cat crmapi.Catalogue
+	err := s.store.View(ctx, func(tx crmapi.Tx) error {
+		a, err := resolveAccount(tx, orgID, account)
+		if err != nil {
+			return err
+		}
+		if out, err = tx.ListUsageRecords(orgID, a.ID); err != nil {
+			return err
+		}
+		cat, err = loadCatalogue(tx, orgID)
+		return err
+	})
+	return out, cat, err
 }

@@ -149,8 +149,32 @@ func (m *Main) Close() error {
 	return errors.Join(errs...)
 }
 
-// startHousekeeping runs periodic upkeep until ctx ends.
+// expirySweep is how often expired usage authorisations are released, and
+// expiryBatch how many one transaction releases. Reads expire what they
+// meet anyway, so the sweep only bounds how long a forgotten hold stays.
+const (
+	expirySweep = 30 * time.Second
+	expiryBatch = 500
+)
+
+// startHousekeeping runs periodic upkeep until ctx ends. The expiry sweep
+// is a loop of this process for now; it moves onto the durable job queue
+// when that lands, so that several processes share it.
 func (m *Main) startHousekeeping(ctx context.Context) {
+	m.bg.Add(1)
+	go func() {
+		defer m.bg.Done()
+		t := time.NewTicker(expirySweep)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				m.sweepExpired(ctx)
+			}
+		}
+	}()
 	m.bg.Add(1)
 	go func() {
 		defer m.bg.Done()
@@ -169,4 +193,23 @@ func (m *Main) startHousekeeping(ctx context.Context) {
 			}
 		}
 	}()
+}
+
+// sweepExpired releases every hold past its expiry, a batch at a time.
+func (m *Main) sweepExpired(ctx context.Context) {
+	total := 0
+	for ctx.Err() == nil {
+		n, err := m.Services.Usage.ExpireDue(ctx, expiryBatch)
+		if err != nil {
+			m.Log.Warn("expire usage authorisations", "err", err)
+			return
+		}
+		total += n
+		if n < expiryBatch {
+			break
+		}
+	}
+	if total > 0 {
+		m.Log.Info("expired usage authorisations", "count", total)
+	}
 }
