@@ -180,14 +180,14 @@ func viewSubscriptionShort(s crmapi.Subscription) subscriptionShortView {
 	return subscriptionShortView{ID: s.ID, Number: s.Number, LifeCycleState: string(s.LifeCycleState)}
 }
 
-type subscriptionView struct {
+type accountSubscriptionView struct {
 	subscriptionShortView
 	Type        string `json:"type"`
 	CreatedDate string `json:"created_date"`
 }
 
-func viewSubscription(s crmapi.Subscription, loc *time.Location) subscriptionView {
-	return subscriptionView{subscriptionShortView: viewSubscriptionShort(s), Type: s.Kind, CreatedDate: formatDate(s.CreatedAt, loc)}
+func viewAccountSubscription(s crmapi.Subscription, loc *time.Location) accountSubscriptionView {
+	return accountSubscriptionView{subscriptionShortView: viewSubscriptionShort(s), Type: s.Kind, CreatedDate: formatDate(s.CreatedAt, loc)}
 }
 
 type nameDayParam struct {
@@ -421,7 +421,7 @@ func (s *Server) createSubscription(req *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return viewSubscription(sub, req.loc()), nil
+	return viewAccountSubscription(sub, req.loc()), nil
 }
 
 // listSubscriptions is GET subscriptions/list.
@@ -431,5 +431,5 @@ func (s *Server) listSubscriptions(req *request) (any, error) {
 		return nil, err
 	}
 	list, err := s.svc.Accounts.Subscriptions(req.ctx(), req.caller.Organisation.ID, ref)
-	return mapViews(list, req.loc(), viewSubscription), err
+	return mapViews(list, req.loc(), viewAccountSubscription), err
 }

@@ -23,8 +23,19 @@ import (
 	"github.com/crmapi/crmapi/sqlite"
 )
 
-// update rewrites the golden files under testdata/ instead of comparing.
-var update = flag.Bool("update", false, "rewrite golden files in testdata/")
+// The -update flag rewrites the golden files under testdata/ instead of
+// comparing. It is registered here unless another file of the package
+// registers it first (package variables are set before init runs).
+func init() {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite golden files under testdata/")
+	}
+}
+
+func updateGolden() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 // testServer is the real HTTP server over a real SQLite store in a
 // temporary directory, with a clock the test moves.
@@ -63,18 +74,18 @@ type tenant struct {
 	Operator string // token
 }
 
-const testPassword = "correct horse battery"
+const usagePassword = "correct horse battery"
 
 // mustTenant creates an organisation with users admin and operator and
 // logs both in.
 func (ts *testServer) mustTenant(tb testing.TB, name string) tenant {
 	tb.Helper()
 	ctx := context.Background()
-	res, err := ts.Svc.Auth.Bootstrap(ctx, service.Bootstrap{Organisation: name, Username: "admin", Password: testPassword, Test: true})
+	res, err := ts.Svc.Auth.Bootstrap(ctx, service.Bootstrap{Organisation: name, Username: "admin", Password: usagePassword, Test: true})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if _, err := ts.Svc.Auth.CreateUser(ctx, res.Organisation.ID, service.NewUser{Username: "operator", Password: testPassword}); err != nil {
+	if _, err := ts.Svc.Auth.CreateUser(ctx, res.Organisation.ID, service.NewUser{Username: "operator", Password: usagePassword}); err != nil {
 		tb.Fatal(err)
 	}
 	return ts.mustLogin(tb, res.Organisation)
@@ -92,7 +103,7 @@ func (ts *testServer) mustLogin(tb testing.TB, org crmapi.Organisation) tenant {
 		var tok struct {
 			Token string `json:"token"`
 		}
-		ts.mustOK(tb, "", http.MethodPost, "authentication/token", map[string]any{"username": u.name, "password": testPassword,
+		ts.mustOK(tb, "", http.MethodPost, "authentication/token", map[string]any{"username": u.name, "password": usagePassword,
 			"organisation": org.Name}, &tok)
 		*u.token = tok.Token
 	}
@@ -204,7 +215,7 @@ func mustGolden(tb testing.TB, name string, data json.RawMessage) {
 	}
 	got := append(normaliseIDs(buf.Bytes()), '\n')
 	path := filepath.Join("testdata", name)
-	if *update {
+	if updateGolden() {
 		if err := os.WriteFile(path, got, 0o644); err != nil {
 			tb.Fatal(err)
 		}

@@ -27,12 +27,12 @@ type idNumber struct {
 	Number string `json:"number"`
 }
 
-// world is the seed example's catalogue and account, made over HTTP with
+// usageWorld is the seed example's catalogue and account, made over HTTP with
 // the admin methods: "Usage Service 3" (Litres, 0.155 a litre) limited to
 // 10 per transaction, any service of "Usage Service Type A" (Litres)
 // limited to 10 litres per transaction, "Serendipity" (VOD, 4.99) limited
 // to one rental a day, and every other service blocked.
-type world struct {
+type usageWorld struct {
 	tn           tenant
 	account      idNumber
 	subscription idNumber
@@ -40,7 +40,7 @@ type world struct {
 
 func ident(field, value string) map[string]any { return map[string]any{field: value} }
 
-func mustWorld(tb testing.TB, ts *testServer, tn tenant, funds string) world {
+func mustUsageWorld(tb testing.TB, ts *testServer, tn tenant, funds string) usageWorld {
 	tb.Helper()
 	a := tn.Admin
 	ts.mustOK(tb, a, post, "udr_types/create", map[string]any{"name": "Litres", "alternative_code": "L"}, nil)
@@ -67,7 +67,7 @@ func mustWorld(tb testing.TB, ts *testServer, tn tenant, funds string) world {
 	}
 	var contact idNumber
 	ts.mustOK(tb, a, post, "contacts/create", map[string]any{"type": "PERSON", "first_name": "AC", "last_name": "Allowance_12"}, &contact)
-	w := world{tn: tn}
+	w := usageWorld{tn: tn}
 	ts.mustOK(tb, a, post, "accounts_receivable/create", map[string]any{"contact_identifier": ident("id", contact.ID), "currency": "EUR"}, &w.account)
 	ts.mustOK(tb, a, post, "accounts_receivable/payments/create", map[string]any{"accounts_receivable_identifier": ident("number", w.account.Number),
 		"amount": funds, "reference_number": "R1"}, nil)
@@ -83,7 +83,7 @@ func mustWorld(tb testing.TB, ts *testServer, tn tenant, funds string) world {
 	return w
 }
 
-func (w world) accountID() map[string]any { return ident("number", w.account.Number) }
+func (w usageWorld) accountID() map[string]any { return ident("number", w.account.Number) }
 
 type authorisation struct {
 	ID              string `json:"id"`
@@ -91,7 +91,7 @@ type authorisation struct {
 	LifeCycleState  string `json:"life_cycle_state"`
 }
 
-func (ts *testServer) mustAuthorise(tb testing.TB, w world, amount string) authorisation {
+func (ts *testServer) mustAuthorise(tb testing.TB, w usageWorld, amount string) authorisation {
 	tb.Helper()
 	var a authorisation
 	ts.mustOK(tb, w.tn.Operator, post, "usage_authorisations/create", map[string]any{"accounts_receivable_identifier": w.accountID(),
@@ -101,7 +101,7 @@ func (ts *testServer) mustAuthorise(tb testing.TB, w world, amount string) autho
 
 func TestUsageAuthorisationShowMatchesSeed(t *testing.T) {
 	ts := mustServer(t, seedTime)
-	w := mustWorld(t, ts, ts.mustTenant(t, "CRMDEMO"), "100")
+	w := mustUsageWorld(t, ts, ts.mustTenant(t, "CRMDEMO"), "100")
 	created := ts.mustAuthorise(t, w, "50")
 	data := ts.mustOK(t, w.tn.Operator, get, "usage_authorisations/show",
 		map[string]any{"usage_authorisation_identifier": ident("id", created.ID)}, nil)
@@ -184,7 +184,7 @@ func sameShape(want, got any, path string, extras map[string]bool) error {
 
 func TestUsageAuthorisationLifeCycle(t *testing.T) {
 	ts := mustServer(t, seedTime)
-	w := mustWorld(t, ts, ts.mustTenant(t, "CRMDEMO"), "100")
+	w := mustUsageWorld(t, ts, ts.mustTenant(t, "CRMDEMO"), "100")
 	op := w.tn.Operator
 
 	// The maxima of the worked example in docs/usage-authorisations.md.
@@ -283,7 +283,7 @@ func TestUsageAuthorisationLifeCycle(t *testing.T) {
 }
 
 // mustAccount checks an account's balance and held amount.
-func mustAccount(tb testing.TB, ts *testServer, w world, balance, held string) {
+func mustAccount(tb testing.TB, ts *testServer, w usageWorld, balance, held string) {
 	tb.Helper()
 	var a struct {
 		Balance string `json:"balance"`
@@ -311,9 +311,9 @@ func mustBooksBalance(tb testing.TB, ts *testServer, tn tenant) {
 	}
 }
 
-// snapshot is everything an error must leave as it was: each account's
+// usageSnapshot is everything an error must leave as it was: each account's
 // money, authorisations, ledger and usage records, in both organisations.
-func snapshot(tb testing.TB, ts *testServer, tenants ...tenant) string {
+func usageSnapshot(tb testing.TB, ts *testServer, tenants ...tenant) string {
 	tb.Helper()
 	var out []json.RawMessage
 	for _, tn := range tenants {
@@ -332,8 +332,8 @@ func snapshot(tb testing.TB, ts *testServer, tenants ...tenant) string {
 
 func TestUsageAuthorisationErrors(t *testing.T) {
 	ts := mustServer(t, seedTime)
-	w := mustWorld(t, ts, ts.mustTenant(t, "CRMDEMO"), "100")
-	other := mustWorld(t, ts, ts.mustTenant(t, "GLOBEX"), "100")
+	w := mustUsageWorld(t, ts, ts.mustTenant(t, "CRMDEMO"), "100")
+	other := mustUsageWorld(t, ts, ts.mustTenant(t, "GLOBEX"), "100")
 	op := w.tn.Operator
 
 	// A second, suspended account of the same organisation.
@@ -444,9 +444,9 @@ func TestUsageAuthorisationErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			before := snapshot(t, ts, w.tn, other.tn)
+			before := usageSnapshot(t, ts, w.tn, other.tn)
 			ts.mustFail(t, op, c.method, c.path, c.params, c.code, c.status)
-			if after := snapshot(t, ts, w.tn, other.tn); after != before {
+			if after := usageSnapshot(t, ts, w.tn, other.tn); after != before {
 				t.Fatalf("the failed call changed state:\nbefore %s\nafter  %s", before, after)
 			}
 		})

@@ -176,7 +176,7 @@ func scanBooks(s scanner) (crmapi.Books, error) {
 
 const subscriptionColumns = `id, organisation_id, number, account_id, kind, life_cycle_state, created_at`
 
-func scanSubscription(s scanner) (crmapi.Subscription, error) {
+func scanAccountSubscription(s scanner) (crmapi.Subscription, error) {
 	var sub crmapi.Subscription
 	var created int64
 	err := s.Scan(&sub.ID, &sub.OrganisationID, &sub.Number, &sub.AccountID, &sub.Kind, &sub.LifeCycleState, &created)
@@ -190,12 +190,12 @@ func (t *tx) CreateSubscription(s crmapi.Subscription) error {
 }
 
 func (t *tx) SubscriptionByID(orgID, id string) (crmapi.Subscription, error) {
-	s, err := scanSubscription(t.queryRow(`SELECT `+subscriptionColumns+` FROM subscriptions WHERE organisation_id = $1 AND id = $2`, orgID, id))
+	s, err := scanAccountSubscription(t.queryRow(`SELECT `+subscriptionColumns+` FROM subscriptions WHERE organisation_id = $1 AND id = $2`, orgID, id))
 	return s, translate(err, "Subscription")
 }
 
 func (t *tx) SubscriptionByNumber(orgID, number string) (crmapi.Subscription, error) {
-	s, err := scanSubscription(t.queryRow(`SELECT `+subscriptionColumns+` FROM subscriptions WHERE organisation_id = $1 AND number = $2`, orgID, number))
+	s, err := scanAccountSubscription(t.queryRow(`SELECT `+subscriptionColumns+` FROM subscriptions WHERE organisation_id = $1 AND number = $2`, orgID, number))
 	return s, translate(err, "Subscription")
 }
 
@@ -205,7 +205,7 @@ func (t *tx) ListSubscriptions(orgID, accountID string) ([]crmapi.Subscription, 
 	if err != nil {
 		return nil, translate(err, "Subscription")
 	}
-	return collect(rows, scanSubscription, "Subscription")
+	return collect(rows, scanAccountSubscription, "Subscription")
 }
 
 const actionColumns = `id, organisation_id, number, subscription_id, type, life_cycle_state, user_id, executed_at`

@@ -6,9 +6,9 @@ import (
 	"github.com/crmapi/crmapi"
 )
 
-// nullString stores an optional code: empty becomes NULL, so that only
+// nullCode stores an optional code: empty becomes NULL, so that only
 // given codes must be unique.
-func nullString(s string) *string {
+func nullCode(s string) *string {
 	if s == "" {
 		return nil
 	}
@@ -36,7 +36,7 @@ func scanUDRType(s scanner) (crmapi.UDRType, error) {
 
 func (t *tx) CreateUDRType(u crmapi.UDRType) error {
 	return t.insert("UDR type", `INSERT INTO udr_types (`+udrTypeColumns+`) VALUES ($1, $2, $3, $4, $5, $6)`,
-		u.ID, u.OrganisationID, u.Name, nullString(u.AlternativeCode), u.Description, micros(u.CreatedAt))
+		u.ID, u.OrganisationID, u.Name, nullCode(u.AlternativeCode), u.Description, micros(u.CreatedAt))
 }
 
 func (t *tx) ListUDRTypes(orgID string) ([]crmapi.UDRType, error) {
@@ -63,7 +63,7 @@ func scanProductType(s scanner) (crmapi.ProductType, error) {
 
 func (t *tx) CreateProductType(p crmapi.ProductType) error {
 	return t.insert("Product type", `INSERT INTO product_types (`+productTypeColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		p.ID, p.OrganisationID, p.Name, nullString(p.AlternativeCode), p.Description, p.ServiceType, p.Classification,
+		p.ID, p.OrganisationID, p.Name, nullCode(p.AlternativeCode), p.Description, p.ServiceType, p.Classification,
 		p.CompositionMethod, p.UsedForProvisioning, p.UDRTypeID, micros(p.CreatedAt))
 }
 
@@ -113,8 +113,8 @@ func scanUsageService(s scanner) (crmapi.UsageService, error) {
 
 func (t *tx) CreateUsageService(u crmapi.UsageService) error {
 	return t.insert("Usage service", `INSERT INTO usage_services (`+usageServiceColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		u.ID, u.OrganisationID, u.Code, nullString(u.AlternativeCode), u.Description, u.ProductTypeID,
-		nullString(u.FamilyID), u.UnitRate.Units(), micros(u.CreatedAt))
+		u.ID, u.OrganisationID, u.Code, nullCode(u.AlternativeCode), u.Description, u.ProductTypeID,
+		nullCode(u.FamilyID), u.UnitRate.Units(), micros(u.CreatedAt))
 }
 
 func (t *tx) ListUsageServices(orgID string) ([]crmapi.UsageService, error) {

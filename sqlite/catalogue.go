@@ -7,9 +7,9 @@ import (
 	"github.com/crmapi/crmapi"
 )
 
-// nullString stores an optional code: empty becomes NULL, so that only
+// nullCode stores an optional code: empty becomes NULL, so that only
 // given codes must be unique.
-func nullString(s string) any {
+func nullCode(s string) any {
 	if s == "" {
 		return nil
 	}
@@ -29,7 +29,7 @@ func scanUDRType(s scanner) (crmapi.UDRType, error) {
 
 func (t *tx) CreateUDRType(u crmapi.UDRType) error {
 	_, err := t.exec(`INSERT INTO udr_types (`+udrTypeColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
-		u.ID, u.OrganisationID, u.Name, nullString(u.AlternativeCode), u.Description, micros(u.CreatedAt))
+		u.ID, u.OrganisationID, u.Name, nullCode(u.AlternativeCode), u.Description, micros(u.CreatedAt))
 	return translate(err, "UDR type")
 }
 
@@ -57,7 +57,7 @@ func scanProductType(s scanner) (crmapi.ProductType, error) {
 
 func (t *tx) CreateProductType(p crmapi.ProductType) error {
 	_, err := t.exec(`INSERT INTO product_types (`+productTypeColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.OrganisationID, p.Name, nullString(p.AlternativeCode), p.Description, p.ServiceType, p.Classification,
+		p.ID, p.OrganisationID, p.Name, nullCode(p.AlternativeCode), p.Description, p.ServiceType, p.Classification,
 		p.CompositionMethod, boolInt(p.UsedForProvisioning), p.UDRTypeID, micros(p.CreatedAt))
 	return translate(err, "Product type")
 }
@@ -109,8 +109,8 @@ func scanUsageService(s scanner) (crmapi.UsageService, error) {
 
 func (t *tx) CreateUsageService(u crmapi.UsageService) error {
 	_, err := t.exec(`INSERT INTO usage_services (`+usageServiceColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, u.OrganisationID, u.Code, nullString(u.AlternativeCode), u.Description, u.ProductTypeID,
-		nullString(u.FamilyID), u.UnitRate.Units(), micros(u.CreatedAt))
+		u.ID, u.OrganisationID, u.Code, nullCode(u.AlternativeCode), u.Description, u.ProductTypeID,
+		nullCode(u.FamilyID), u.UnitRate.Units(), micros(u.CreatedAt))
 	return translate(err, "Usage service")
 }
 
