@@ -262,11 +262,7 @@ func (s *UsageService) Authorisation(ctx context.Context, orgID string, ref crma
 		if due = a.Due(s.clock.Now()); due {
 			return nil
 		}
-		cat, err := loadCatalogue(tx, orgID)
-		if err != nil {
-			return err
-		}
-		d, err = newDetails(tx, cat).of(a)
+		d, err = detailOf(tx, a)
 		return err
 	})
 	if err != nil || !due {
@@ -286,11 +282,7 @@ func (s *UsageService) Authorisation(ctx context.Context, orgID string, ref crma
 				return err
 			}
 		}
-		cat, err := loadCatalogue(tx, orgID)
-		if err != nil {
-			return err
-		}
-		d, err = newDetails(tx, cat).of(a)
+		d, err = detailOf(tx, a)
 		return err
 	})
 	return d, err
@@ -390,11 +382,7 @@ func (s *UsageService) Cancel(ctx context.Context, orgID, userID string, ref crm
 		if !ok {
 			return blocked(a, now)
 		}
-		cat, err := loadCatalogue(tx, orgID)
-		if err != nil {
-			return err
-		}
-		d, err = newDetails(tx, cat).of(a)
+		d, err = detailOf(tx, a)
 		return err
 	})
 	return d, err
@@ -426,6 +414,15 @@ func (s *UsageService) ExpireDue(ctx context.Context, limit int) (int, error) {
 		return err
 	})
 	return n, err
+}
+
+// detailOf loads what one authorisation refers to.
+func detailOf(tx crmapi.Tx, a crmapi.UsageAuthorisation) (AuthorisationDetail, error) {
+	cat, err := loadCatalogue(tx, a.OrganisationID)
+	if err != nil {
+		return AuthorisationDetail{}, err
+	}
+	return newDetails(tx, cat).of(a)
 }
 
 // details loads what authorisations refer to, once each.
