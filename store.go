@@ -33,4 +33,7 @@ type Tx interface {
 	AuthStore
 	SequenceStore
 	IdempotencyStore
+	AccountStore
+	CatalogueStore
+	UsageStore
 }

@@ -14,7 +14,13 @@ import (
 func (s *Services) Jobs(workers *river.Workers) []*river.PeriodicJob {
 	river.AddWorker(workers, &purgeSessionsWorker{auth: s.Auth})
 	river.AddWorker(workers, &purgeIdempotencyKeysWorker{idem: s.Idempotency})
+	river.AddWorker(workers, &expireHoldsWorker{usage: s.Usage})
 	return []*river.PeriodicJob{
+		// Reads release expired holds they meet anyway; the sweep bounds how
+		// long a hold nobody reads stays. On the leader only: once per cluster.
+		river.NewPeriodicJob(river.PeriodicInterval(30*time.Second),
+			func() (river.JobArgs, *river.InsertOpts) { return ExpireHoldsArgs{}, nil },
+			&river.PeriodicJobOpts{ID: "expire_holds", RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return PurgeSessionsArgs{}, nil },
 			&river.PeriodicJobOpts{ID: "purge_sessions", RunOnStart: true}),
@@ -53,5 +59,22 @@ type purgeIdempotencyKeysWorker struct {
 
 func (w *purgeIdempotencyKeysWorker) Work(ctx context.Context, _ *river.Job[PurgeIdempotencyKeysArgs]) error {
 	_, err := w.idem.Purge(ctx)
+	return err
+}
+
+// ExpireHoldsArgs is the job that moves expired usage authorisations to
+// EXPIRED and releases their holds.
+type ExpireHoldsArgs struct{}
+
+// Kind names the job.
+func (ExpireHoldsArgs) Kind() string { return "expire_holds" }
+
+type expireHoldsWorker struct {
+	river.WorkerDefaults[ExpireHoldsArgs]
+	usage *UsageService
+}
+
+func (w *expireHoldsWorker) Work(ctx context.Context, _ *river.Job[ExpireHoldsArgs]) error {
+	_, err := w.usage.ExpireAllDue(ctx)
 	return err
 }

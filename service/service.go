@@ -30,6 +30,8 @@ type Config struct {
 // Services bundles every service of the server.
 type Services struct {
 	Auth        *AuthService
+	Accounts    *AccountService
+	Usage       *UsageService
 	Idempotency *IdempotencyService
 	clock       crmapi.Clock
 }
@@ -69,5 +71,11 @@ func New(cfg Config) (*Services, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Services{Auth: auth, Idempotency: idem, clock: cfg.Clock}, nil
+	return &Services{
+		Auth:        auth,
+		Accounts:    &AccountService{store: cfg.Store, clock: cfg.Clock},
+		Usage:       &UsageService{store: cfg.Store, clock: cfg.Clock},
+		Idempotency: idem,
+		clock:       cfg.Clock,
+	}, nil
 }
