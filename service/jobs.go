@@ -14,7 +14,7 @@ import (
 func (s *Services) Jobs(workers *river.Workers) []*river.PeriodicJob {
 	river.AddWorker(workers, &purgeSessionsWorker{auth: s.Auth})
 	river.AddWorker(workers, &purgeIdempotencyKeysWorker{idem: s.Idempotency})
-	return []*river.PeriodicJob{
+	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return PurgeSessionsArgs{}, nil },
 			&river.PeriodicJobOpts{ID: "purge_sessions", RunOnStart: true}),
@@ -22,7 +22,13 @@ func (s *Services) Jobs(workers *river.Workers) []*river.PeriodicJob {
 			func() (river.JobArgs, *river.InsertOpts) { return PurgeIdempotencyKeysArgs{}, nil },
 			&river.PeriodicJobOpts{ID: "purge_idempotency_keys", RunOnStart: true}),
 	}
+	return append(periodic, s.webhookJobs(workers)...)
 }
+
+// UseQueue gives the services the job queue that runs their workers, once
+// it is open; until then they queue nothing, and the periodic sweeps catch
+// up when it starts.
+func (s *Services) UseQueue(q JobInserter) { s.queue.set(q) }
 
 // PurgeSessionsArgs is the job that deletes expired sessions.
 type PurgeSessionsArgs struct{}

@@ -25,12 +25,19 @@ type Config struct {
 	LoginLimits LoginLimits
 	// IdempotencyRetention is how long Idempotency-Keys are kept (default 24 h).
 	IdempotencyRetention time.Duration
+	// Webhooks is how events are delivered; zero values take the defaults.
+	Webhooks WebhookConfig
 }
 
 // Services bundles every service of the server.
 type Services struct {
 	Auth        *AuthService
 	Idempotency *IdempotencyService
+	// Events is built first, so that the services that emit events can be given it.
+	Events   *EventService
+	Webhooks *WebhookService
+
+	queue *queueRef
 }
 
 // MinSigningKeyLength is the shortest HS256 key crmapi accepts (RFC 8725:
@@ -65,5 +72,9 @@ func New(cfg Config) (*Services, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Services{Auth: auth, Idempotency: idem}, nil
+	queue := &queueRef{}
+	cfg.Webhooks.defaults()
+	events := &EventService{store: cfg.Store, clock: cfg.Clock, log: cfg.Logger, queue: queue, retention: cfg.Webhooks.EventRetention}
+	hooks := newWebhookService(cfg.Store, cfg.Clock, cfg.Logger, queue, cfg.Webhooks)
+	return &Services{Auth: auth, Idempotency: idem, Events: events, Webhooks: hooks, queue: queue}, nil
 }
