@@ -14,4 +14,13 @@ func (s *Server) registerRoutes() {
 	s.add("GET", "admin/web_api_keys/list", admin, s.listAPIKeys)
 	s.add("POST", "admin/web_api_keys/create", admin, s.createAPIKey)
 	s.add("POST", "admin/web_api_keys/revoke", admin, s.revokeAPIKey)
+
+	s.add("POST", "webhooks/endpoints/create", admin, s.createEndpoint)
+	s.add("GET", "webhooks/endpoints/list", admin, s.listEndpoints)
+	s.add("POST", "webhooks/endpoints/update", admin, s.updateEndpoint)
+	s.add("POST", "webhooks/endpoints/delete", admin, s.deleteEndpoint)
+	s.add("GET", "webhooks/deliveries/list", admin, s.listDeliveries)
+	s.add("GET", "events/list", admin, s.listEvents)
+	s.add("GET", "events/show", admin, s.showEvent)
+	s.add("POST", "events/redeliver", admin, s.redeliverEvent)
 }

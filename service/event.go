@@ -121,27 +121,35 @@ type EventQuery struct {
 }
 
 // Events lists the organisation's events after a sequence number, oldest
-// first, to replay from. Codes: INVALID_PARAMETER, LIMIT_EXCEEDED.
-func (s *EventService) Events(ctx context.Context, orgID string, q EventQuery) ([]crmapi.Event, error) {
-	f := crmapi.EventFilter{AfterSequence: q.AfterSequence, Type: crmapi.EventType(q.Type), Limit: q.Limit}
+// first, to replay from, and tells whether more follow the page. Codes:
+// INVALID_PARAMETER, LIMIT_EXCEEDED.
+func (s *EventService) Events(ctx context.Context, orgID string, q EventQuery) ([]crmapi.Event, bool, error) {
+	f := crmapi.EventFilter{AfterSequence: q.AfterSequence, Type: crmapi.EventType(q.Type)}
 	if f.Type != "" && !f.Type.Valid() {
-		return nil, crmapi.Invalid("type", "unknown event type "+q.Type)
+		return nil, false, crmapi.Invalid("type", "unknown event type "+q.Type)
 	}
 	if f.AfterSequence < 0 {
-		return nil, crmapi.Invalid("after_sequence", "must not be negative")
+		return nil, false, crmapi.Invalid("after_sequence", "must not be negative")
 	}
 	limit, err := pageSize(q.Limit)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	f.Limit = limit
+	// One more than the page tells whether another page follows.
+	f.Limit = limit + 1
 	var out []crmapi.Event
 	err = s.store.View(ctx, func(tx crmapi.Tx) error {
 		var err error
 		out, err = tx.ListEvents(orgID, f)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, false, err
+	}
+	if len(out) > limit {
+		return out[:limit], true, nil
+	}
+	return out, false, nil
 }
 
 // pageSize checks a number_of_results: default 20, at most MaxEventPage.

@@ -229,25 +229,25 @@ type EndpointChange struct {
 // UpdateEndpoint changes an endpoint. Enabling a disabled endpoint makes
 // its waiting deliveries due at once (the sweep queues them). Codes:
 // NOT_FOUND, INVALID_PARAMETER.
-func (s *WebhookService) UpdateEndpoint(ctx context.Context, orgID, id string, ch EndpointChange) (crmapi.WebhookEndpoint, error) {
+func (s *WebhookService) UpdateEndpoint(ctx context.Context, orgID, id string, ch EndpointChange) (Endpoint, error) {
 	var u string
 	var types []crmapi.EventType
 	var err error
 	if ch.URL != nil {
 		if u, err = checkEndpointURL(*ch.URL); err != nil {
-			return crmapi.WebhookEndpoint{}, err
+			return Endpoint{}, err
 		}
 	}
 	if ch.EventTypes != nil {
 		if types, err = checkEventTypes(*ch.EventTypes); err != nil {
-			return crmapi.WebhookEndpoint{}, err
+			return Endpoint{}, err
 		}
 	}
 	now := s.clock.Now()
-	var e crmapi.WebhookEndpoint
+	var out Endpoint
 	err = s.store.Update(ctx, func(tx crmapi.Tx) error {
-		var err error
-		if e, err = tx.WebhookEndpointByID(orgID, id); err != nil {
+		e, err := tx.WebhookEndpointByID(orgID, id)
+		if err != nil {
 			return err
 		}
 		wasEnabled := e.Enabled
@@ -268,11 +268,15 @@ func (s *WebhookService) UpdateEndpoint(ctx context.Context, orgID, id string, c
 			return err
 		}
 		if e.Enabled && !wasEnabled {
-			return tx.WakeWebhookDeliveries(orgID, id, now)
+			if err := tx.WakeWebhookDeliveries(orgID, id, now); err != nil {
+				return err
+			}
 		}
-		return nil
+		counts, err := tx.WebhookDeliveryCounts(orgID)
+		out = Endpoint{WebhookEndpoint: e, DeliveryCounts: counts[e.ID]}
+		return err
 	})
-	return e, err
+	return out, err
 }
 
 // DeleteEndpoint removes an endpoint and its deliveries; nothing more is

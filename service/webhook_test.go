@@ -230,7 +230,7 @@ func TestWebhookRolledBackEventNeverDelivered(t *testing.T) {
 		if _, err := e.Svc.Events.Event(context.Background(), e.ACME.Org.ID, ev.ID); crmapi.ErrorCode(err) != crmapi.NotFound {
 			t.Fatalf("rolled-back event: %v", err)
 		}
-		list, _ := e.Svc.Events.Events(context.Background(), e.ACME.Org.ID, service.EventQuery{})
+		list, _, _ := e.Svc.Events.Events(context.Background(), e.ACME.Org.ID, service.EventQuery{})
 		if len(list) != 0 {
 			t.Fatalf("events list %+v", list)
 		}
@@ -341,7 +341,7 @@ func TestWebhookOrganisationIsolation(t *testing.T) {
 		if _, err := e.Svc.Events.Event(ctx, g, evA.ID); crmapi.ErrorCode(err) != crmapi.NotFound {
 			t.Errorf("Globex sees ACME's event: %v", err)
 		}
-		if list, _ := e.Svc.Events.Events(ctx, g, service.EventQuery{}); len(list) != 1 || list[0].ID != evB.ID {
+		if list, _, _ := e.Svc.Events.Events(ctx, g, service.EventQuery{}); len(list) != 1 || list[0].ID != evB.ID {
 			t.Errorf("Globex's events %+v", list)
 		}
 		if _, err := e.Svc.Events.Redeliver(ctx, g, evA.ID, ""); crmapi.ErrorCode(err) != crmapi.NotFound {
