@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -90,18 +91,6 @@ func VerifyWebhook(secret, header string, body []byte, now time.Time, tolerance 
 	return nil
 }
 
-// WebhookEvent is the body of a webhook delivery, and an entry of the
-// events list.
-type WebhookEvent struct {
-	ID   string `json:"id"`
-	Type string `json:"type"`
-	// Sequence increases by one per event of the organisation, in commit order.
-	Sequence    int64  `json:"sequence"`
-	CreatedDate string `json:"created_date"`
-	// Data is the entity as the API shows it.
-	Data json.RawMessage `json:"data"`
-}
-
 // ParseWebhook verifies a delivery (see VerifyWebhook, with
 // DefaultWebhookTolerance) and decodes its body.
 func ParseWebhook(secret, header string, body []byte, now time.Time) (WebhookEvent, error) {
@@ -113,4 +102,95 @@ func ParseWebhook(secret, header string, body []byte, now time.Time) (WebhookEve
 		return ev, fmt.Errorf("crmapi webhook: decode body: %w", err)
 	}
 	return ev, nil
+}
+
+// WebhookEndpoint is a URL the organisation's events are POSTed to.
+type WebhookEndpoint struct {
+	ID  string `json:"id"`
+	URL string `json:"url"`
+	// EventTypes are the subscribed types; ["*"] is every type.
+	EventTypes        []string `json:"event_types"`
+	Enabled           bool     `json:"enabled"`
+	PendingDeliveries int      `json:"pending_deliveries"`
+	FailedDeliveries  int      `json:"failed_deliveries"`
+	CreatedDate       string   `json:"created_date"`
+	UpdatedDate       string   `json:"updated_date"`
+	// Secret signs the deliveries; only CreateWebhookEndpoint and a
+	// rotating UpdateWebhookEndpoint return it.
+	Secret string `json:"secret,omitempty"`
+}
+
+// CreateWebhookEndpoint adds an endpoint (admin); nil eventTypes
+// subscribes to every type. Keep the returned Secret: it is not shown again.
+func (c *Client) CreateWebhookEndpoint(ctx context.Context, url string, eventTypes []string, opts ...CallOption) (WebhookEndpoint, error) {
+	var out WebhookEndpoint
+	p := map[string]any{"url": url}
+	if eventTypes != nil {
+		p["event_types"] = eventTypes
+	}
+	return out, c.Call(ctx, "webhooks/endpoints/create", p, &out, opts...)
+}
+
+// WebhookEndpoints lists the organisation's endpoints (admin).
+func (c *Client) WebhookEndpoints(ctx context.Context) ([]WebhookEndpoint, error) {
+	var out []WebhookEndpoint
+	return out, c.Call(ctx, "webhooks/endpoints/list", nil, &out)
+}
+
+// WebhookEndpointChange changes an endpoint; nil fields stay as they are.
+type WebhookEndpointChange struct {
+	ID         string    `json:"id"`
+	URL        *string   `json:"url,omitempty"`
+	EventTypes *[]string `json:"event_types,omitempty"`
+	Enabled    *bool     `json:"enabled,omitempty"`
+	// RotateSecret replaces the secret at once; the answer carries the new one.
+	RotateSecret bool `json:"rotate_secret,omitempty"`
+}
+
+// UpdateWebhookEndpoint changes an endpoint (admin).
+func (c *Client) UpdateWebhookEndpoint(ctx context.Context, ch WebhookEndpointChange, opts ...CallOption) (WebhookEndpoint, error) {
+	var out WebhookEndpoint
+	return out, c.Call(ctx, "webhooks/endpoints/update", ch, &out, opts...)
+}
+
+// DeleteWebhookEndpoint removes an endpoint and its deliveries (admin).
+func (c *Client) DeleteWebhookEndpoint(ctx context.Context, id string, opts ...CallOption) error {
+	return c.Call(ctx, "webhooks/endpoints/delete", map[string]any{"id": id}, nil, opts...)
+}
+
+// WebhookDelivery is one event sent (or being sent) to one endpoint.
+type WebhookDelivery struct {
+	ID         string `json:"id"`
+	EventID    string `json:"event_id"`
+	EndpointID string `json:"endpoint_id"`
+	// State is PENDING, DELIVERED or FAILED.
+	State           string  `json:"state"`
+	Attempts        int     `json:"attempts"`
+	LastStatus      *int    `json:"last_status"`
+	LastError       *string `json:"last_error"`
+	NextAttemptDate *string `json:"next_attempt_date"`
+	LastAttemptDate *string `json:"last_attempt_date"`
+	DeliveredDate   *string `json:"delivered_date"`
+	CreatedDate     string  `json:"created_date"`
+}
+
+// DeliveryQuery selects deliveries; empty fields select everything.
+type DeliveryQuery struct {
+	EventID         string `json:"event_id,omitempty"`
+	EndpointID      string `json:"endpoint_id,omitempty"`
+	State           string `json:"state,omitempty"`
+	NumberOfResults int    `json:"number_of_results,omitempty"`
+	Offset          int    `json:"offset,omitempty"`
+}
+
+// DeliveryPage is a page of deliveries, newest first, and how many match.
+type DeliveryPage struct {
+	Deliveries []WebhookDelivery `json:"deliveries_set"`
+	Total      int               `json:"total"`
+}
+
+// WebhookDeliveries lists deliveries (admin).
+func (c *Client) WebhookDeliveries(ctx context.Context, q DeliveryQuery) (DeliveryPage, error) {
+	var out DeliveryPage
+	return out, c.Call(ctx, "webhooks/deliveries/list", q, &out)
 }
