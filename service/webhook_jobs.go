@@ -225,7 +225,11 @@ func (s *WebhookService) Deliver(ctx context.Context, job DeliverWebhookArgs) (c
 	default:
 		d.NextAttemptAt = s.nextAttempt(d, now)
 	}
-	err = s.store.Update(ctx, func(tx crmapi.Tx) error {
+	// The outcome is recorded even when the job is being stopped: the
+	// request went out, and forgetting its answer would send it again.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	err = s.store.Update(rctx, func(tx crmapi.Tx) error {
 		// Not stored when the delivery changed meanwhile (its endpoint was
 		// deleted): there is nothing left to record it on.
 		_, err := tx.UpdateWebhookDelivery(d, d.Attempts)
