@@ -35,6 +35,24 @@ func decodeCursor(c string) (int64, error) {
 	return 0, crmapi.Invalid("cursor", "not a cursor returned by events/list")
 }
 
+// eventDoc is the shape of service.EventJSON, for the OpenAPI document:
+// the handlers send the pre-encoded event so that it is byte for byte
+// what webhooks carry, and the wire tests check the two agree.
+type eventDoc struct {
+	ID          string `json:"id"`
+	Type        string `json:"type"`
+	Sequence    int64  `json:"sequence"`
+	CreatedDate string `json:"created_date"`
+	// Data is the entity as the API shows it.
+	Data map[string]any `json:"data"`
+}
+
+type eventListDoc struct {
+	Events     []eventDoc `json:"events_set"`
+	NextCursor string     `json:"next_cursor"`
+	HasMore    bool       `json:"has_more"`
+}
+
 type eventListView struct {
 	Events []json.RawMessage `json:"events_set"`
 	// NextCursor is where the next call continues: after the last event

@@ -10,6 +10,29 @@ import (
 // The webhooks methods are a crmapi extension (admin only): the
 // organisation's endpoints, and the deliveries of events to them.
 
+// documentWebhooks describes the webhooks and events methods for the OpenAPI document.
+func (s *Server) documentWebhooks() {
+	adm := []crmapi.Code{crmapi.PermissionDenied, crmapi.InvalidToken, crmapi.ExpiredToken,
+		crmapi.MandatoryParameterMissing, crmapi.InvalidParameter, crmapi.RequestTooLarge}
+	with := func(codes ...crmapi.Code) []crmapi.Code { return append(codes, adm...) }
+	s.document("webhooks/endpoints/create", methodDoc{Summary: "Add a webhook endpoint; its signing secret is in this answer only (extension; admin).",
+		Response: endpointView{}, Errors: with(crmapi.LimitExceeded)})
+	s.document("webhooks/endpoints/list", methodDoc{Summary: "List webhook endpoints with their pending and failed deliveries, never their secrets (extension; admin).",
+		Response: []endpointView{}, Errors: adm})
+	s.document("webhooks/endpoints/update", methodDoc{Summary: "Change a webhook endpoint's URL, event types or enabled flag, or rotate its secret (extension; admin).",
+		Response: endpointView{}, Errors: with(crmapi.NotFound)})
+	s.document("webhooks/endpoints/delete", methodDoc{Summary: "Remove a webhook endpoint and its deliveries (extension; admin).",
+		Errors: with(crmapi.NotFound)})
+	s.document("webhooks/deliveries/list", methodDoc{Summary: "List webhook deliveries by event, endpoint or state, newest first (extension; admin).",
+		Response: deliveryListView{}, Errors: with(crmapi.LimitExceeded)})
+	s.document("events/list", methodDoc{Summary: "List the organisation's events oldest first, after a sequence number or cursor, to replay from (extension; admin).",
+		Response: eventListDoc{}, Errors: with(crmapi.LimitExceeded, crmapi.OnlyOneSemiOptionalAllowed)})
+	s.document("events/show", methodDoc{Summary: "Show an event as webhook deliveries carry it (extension; admin).",
+		Response: eventDoc{}, Errors: with(crmapi.NotFound)})
+	s.document("events/redeliver", methodDoc{Summary: "Send an event again to every subscribed endpoint, or to one (extension; admin).",
+		Response: deliveryListView{}, Errors: with(crmapi.NotFound, crmapi.InvalidLifeCycleState)})
+}
+
 type endpointView struct {
 	ID  string `json:"id"`
 	URL string `json:"url"`

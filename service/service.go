@@ -37,8 +37,12 @@ type Services struct {
 	Events   *EventService
 	Webhooks *WebhookService
 
+	clock crmapi.Clock
 	queue *queueRef
 }
+
+// Clock is the server's clock (an organisation's now is Organisation.Now(Clock())).
+func (s *Services) Clock() crmapi.Clock { return s.clock }
 
 // MinSigningKeyLength is the shortest HS256 key crmapi accepts (RFC 8725:
 // as long as the hash output).
@@ -76,5 +80,5 @@ func New(cfg Config) (*Services, error) {
 	cfg.Webhooks.defaults()
 	events := &EventService{store: cfg.Store, clock: cfg.Clock, log: cfg.Logger, queue: queue, retention: cfg.Webhooks.EventRetention}
 	hooks := newWebhookService(cfg.Store, cfg.Clock, cfg.Logger, queue, cfg.Webhooks)
-	return &Services{Auth: auth, Idempotency: idem, Events: events, Webhooks: hooks, queue: queue}, nil
+	return &Services{Auth: auth, Idempotency: idem, Events: events, Webhooks: hooks, clock: cfg.Clock, queue: queue}, nil
 }

@@ -6,19 +6,12 @@ import (
 	"testing"
 
 	"github.com/crmapi/crmapi"
+	"github.com/crmapi/crmapi/internal/testdb"
 	"github.com/crmapi/crmapi/sqlite"
 	"github.com/crmapi/crmapi/storetest"
 )
 
-func openTemp(tb testing.TB) crmapi.Store {
-	tb.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "crmapi.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.Close() })
-	return db
-}
+func openTemp(tb testing.TB) crmapi.Store { return testdb.SQLite(tb) }
 
 func TestStore(t *testing.T) { storetest.Run(t, openTemp) }
 

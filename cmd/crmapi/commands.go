@@ -62,6 +62,9 @@ var commands = []command{
 			{Flag: "name", Param: "name", Required: true, Positional: true},
 			{Flag: "username", Param: "username", Usage: "the user the key acts as (default: you)"},
 			{Flag: "unit", Param: "unit"}}},
+	{Path: "clock show", Method: "test_clock/show", Summary: "show the organisation's test clock (admin)"},
+	{Path: "clock advance", Method: "test_clock/advance", Summary: "move a test organisation's clock forward (admin)",
+		Options: []option{{Flag: "seconds", Param: "seconds", Kind: number, Required: true, Positional: true}}},
 	{Path: "keys revoke", Method: "admin/web_api_keys/revoke", Summary: "revoke a web API key (admin)",
 		Options: []option{{Flag: "id", Param: "id", Required: true, Positional: true}}},
 
