@@ -177,8 +177,9 @@ type EventStore interface {
 	// did, so that two workers never both claim one attempt.
 	UpdateWebhookDelivery(d WebhookDelivery, prevAttempts int) (bool, error)
 	// DueWebhookDeliveries lists up to limit PENDING deliveries of enabled
-	// endpoints due at or before now, of every organisation, earliest first.
-	DueWebhookDeliveries(now time.Time, limit int) ([]DueDelivery, error)
+	// endpoints due at or before now, earliest first: of the organisation
+	// orgID, or of every organisation when orgID is empty.
+	DueWebhookDeliveries(orgID string, now time.Time, limit int) ([]DueDelivery, error)
 	// WakeWebhookDeliveries makes the endpoint's PENDING deliveries due at now.
 	WakeWebhookDeliveries(orgID, endpointID string, now time.Time) error
 }

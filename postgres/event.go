@@ -255,11 +255,11 @@ func (t *tx) UpdateWebhookDelivery(d crmapi.WebhookDelivery, prevAttempts int) (
 	return tag.RowsAffected() == 1, nil
 }
 
-func (t *tx) DueWebhookDeliveries(now time.Time, limit int) ([]crmapi.DueDelivery, error) {
+func (t *tx) DueWebhookDeliveries(orgID string, now time.Time, limit int) ([]crmapi.DueDelivery, error) {
 	rows, err := t.query(`SELECT d.organisation_id, d.id, d.attempts FROM webhook_deliveries d
 		JOIN webhook_endpoints e ON e.id = d.endpoint_id
-		WHERE d.state = 'PENDING' AND d.next_attempt_at <= $1 AND e.enabled
-		ORDER BY d.next_attempt_at, d.id LIMIT $2`, micros(now), limit)
+		WHERE d.state = 'PENDING' AND d.next_attempt_at <= $1 AND e.enabled AND ($2 = '' OR d.organisation_id = $2)
+		ORDER BY d.next_attempt_at, d.id LIMIT $3`, micros(now), orgID, limit)
 	if err != nil {
 		return nil, translate(err, "Webhook delivery")
 	}

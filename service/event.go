@@ -45,8 +45,9 @@ const DefaultEventRetention = 30 * 24 * time.Hour
 //     method returns, same keys, wire dates), so that receivers handle one
 //     shape. It is stored and sent byte for byte; later changes of the
 //     entity do not alter it.
-//   - now is the transaction's time from the service's Clock (the same
-//     now as the change), which becomes the event's created date.
+//   - now is the organisation's time of the change, org.Now(clock) (the
+//     same now as the change), which becomes the event's created date; a
+//     test organisation's moved clock so moves its retry schedule too.
 //   - Emit numbers the organisation's events 1, 2, 3, … in commit order by
 //     taking the organisation's event counter, which stays locked until tx
 //     ends: call it late in the transaction, after the checks that may fail.
@@ -171,10 +172,13 @@ func pageSize(n int) (int, error) {
 // same event, with its own 3-day retry window from now. Codes: NOT_FOUND,
 // INVALID_LIFE_CYCLE_STATE (a disabled endpoint).
 func (s *EventService) Redeliver(ctx context.Context, orgID, eventID, endpointID string) ([]crmapi.WebhookDelivery, error) {
-	now := s.clock.Now()
 	var ds []crmapi.WebhookDelivery
 	err := s.store.Update(ctx, func(tx crmapi.Tx) error {
 		ds = nil
+		now, err := orgNow(tx, s.clock, orgID)
+		if err != nil {
+			return err
+		}
 		ev, err := tx.EventByID(orgID, eventID)
 		if err != nil {
 			return err
@@ -223,6 +227,16 @@ func (s *EventService) Purge(ctx context.Context) (int64, error) {
 		return err
 	})
 	return n, err
+}
+
+// orgNow is the organisation's time, its test clock included, read in the
+// transaction so that a clock moved a moment ago counts.
+func orgNow(tx crmapi.Tx, clock crmapi.Clock, orgID string) (time.Time, error) {
+	o, err := tx.OrganisationByID(orgID)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return o.Now(clock), nil
 }
 
 // wireDateLayout is the API's date-time (httpapi writes the same):

@@ -174,10 +174,13 @@ func (s *WebhookService) CreateEndpoint(ctx context.Context, orgID string, n New
 	if err != nil {
 		return crmapi.WebhookEndpoint{}, err
 	}
-	now := s.clock.Now()
-	e := crmapi.WebhookEndpoint{ID: crmapi.NewID(), OrganisationID: orgID, URL: u, Secret: newSecret(), EventTypes: types,
-		Enabled: true, CreatedAt: now, UpdatedAt: now}
+	e := crmapi.WebhookEndpoint{ID: crmapi.NewID(), OrganisationID: orgID, URL: u, Secret: newSecret(), EventTypes: types, Enabled: true}
 	err = s.store.Update(ctx, func(tx crmapi.Tx) error {
+		now, err := orgNow(tx, s.clock, orgID)
+		if err != nil {
+			return err
+		}
+		e.CreatedAt, e.UpdatedAt = now, now
 		eps, err := tx.ListWebhookEndpoints(orgID)
 		if err != nil {
 			return err
@@ -243,10 +246,13 @@ func (s *WebhookService) UpdateEndpoint(ctx context.Context, orgID, id string, c
 			return Endpoint{}, err
 		}
 	}
-	now := s.clock.Now()
 	var out Endpoint
 	err = s.store.Update(ctx, func(tx crmapi.Tx) error {
 		e, err := tx.WebhookEndpointByID(orgID, id)
+		if err != nil {
+			return err
+		}
+		now, err := orgNow(tx, s.clock, orgID)
 		if err != nil {
 			return err
 		}

@@ -63,8 +63,12 @@ func (e *hookEnv) emitOnly(org storetest.Tenant, typ crmapi.EventType, data any)
 	e.t.Helper()
 	var ev crmapi.Event
 	err := e.Store.Update(context.Background(), func(tx crmapi.Tx) error {
-		var err error
-		ev, err = e.Svc.Events.Emit(tx, org.Org.ID, typ, data, e.Clock.Now())
+		// As services do: the change, and its event, on the organisation's clock.
+		o, err := tx.OrganisationByID(org.Org.ID)
+		if err != nil {
+			return err
+		}
+		ev, err = e.Svc.Events.Emit(tx, o.ID, typ, data, o.Now(e.Clock))
 		return err
 	})
 	if err != nil {

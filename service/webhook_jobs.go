@@ -143,31 +143,54 @@ func (s *Services) webhookJobs(workers *river.Workers) []*river.PeriodicJob {
 // sweepBatch bounds the deliveries one sweep queues.
 const sweepBatch = 500
 
-// Sweep queues a job for every PENDING delivery that is due by the Clock:
-// first attempts whose job insert was lost, and every retry. Retries are
-// driven by the sweep rather than by jobs scheduled in wall time, so they
-// follow the Clock (a test clock moved forward included). It returns how
-// many deliveries it queued.
+// Sweep queues a job for every PENDING delivery that is due by its
+// organisation's clock: first attempts whose job insert was lost, and every
+// retry. Retries are driven by the sweep rather than by jobs scheduled in
+// wall time, so that they follow a test organisation's clock when it is
+// moved forward. It returns how many deliveries it queued.
 func (s *WebhookService) Sweep(ctx context.Context) (int, error) {
-	if s.queue.get() == nil {
+	q := s.queue.get()
+	if q == nil {
 		return 0, nil
 	}
 	var due []crmapi.DueDelivery
 	err := s.store.View(ctx, func(tx crmapi.Tx) error {
 		var err error
-		due, err = tx.DueWebhookDeliveries(s.clock.Now(), sweepBatch)
-		return err
+		if due, err = tx.DueWebhookDeliveries("", s.clock.Now(), sweepBatch); err != nil {
+			return err
+		}
+		// Test clocks only run ahead, so the query above misses only the
+		// deliveries of organisations whose clock was moved.
+		orgs, err := tx.ListOrganisations()
+		if err != nil {
+			return err
+		}
+		for _, o := range orgs {
+			if o.ClockOffset <= 0 {
+				continue
+			}
+			ahead, err := tx.DueWebhookDeliveries(o.ID, o.Now(s.clock), sweepBatch)
+			if err != nil {
+				return err
+			}
+			due = append(due, ahead...)
+		}
+		return nil
 	})
 	if err != nil {
 		return 0, err
 	}
-	q := s.queue.get()
+	queued := map[string]bool{}
 	for _, d := range due {
+		if queued[d.ID] {
+			continue
+		}
+		queued[d.ID] = true
 		if err := q.Insert(ctx, DeliverWebhookArgs{OrganisationID: d.OrganisationID, DeliveryID: d.ID, Attempt: d.Attempts}, nil); err != nil {
 			return 0, fmt.Errorf("webhooks: sweep: %w", err)
 		}
 	}
-	return len(due), nil
+	return len(queued), nil
 }
 
 // Backoff is the wait after the attempts-th failed attempt: RetryBase,
@@ -195,11 +218,11 @@ type attempt struct {
 	delivery crmapi.WebhookDelivery
 	endpoint crmapi.WebhookEndpoint
 	event    crmapi.Event
-	loc      *time.Location
+	org      crmapi.Organisation
 }
 
 // Deliver makes one attempt of a delivery, when it is still PENDING with
-// the job's attempt count, due by the Clock, and its endpoint enabled;
+// the job's attempt count, due by its organisation's clock, and its endpoint enabled;
 // otherwise it does nothing. The attempt is claimed in one transaction
 // before anything is sent, so two workers never make the same attempt,
 // and with the next attempt already set, so that a crash mid-attempt is
@@ -213,7 +236,7 @@ func (s *WebhookService) Deliver(ctx context.Context, job DeliverWebhookArgs) (c
 	}
 	d := a.delivery
 	status, failure := s.post(ctx, a)
-	now := s.clock.Now()
+	now := a.org.Now(s.clock)
 	d.LastStatus, d.LastError = status, failure
 	switch {
 	case failure == "":
@@ -241,7 +264,6 @@ func (s *WebhookService) Deliver(ctx context.Context, job DeliverWebhookArgs) (c
 func (s *WebhookService) claim(ctx context.Context, job DeliverWebhookArgs) (attempt, bool, error) {
 	var a attempt
 	var claimed bool
-	now := s.clock.Now()
 	err := s.store.Update(ctx, func(tx crmapi.Tx) error {
 		claimed = false
 		d, err := tx.WebhookDeliveryByID(job.OrganisationID, job.DeliveryID)
@@ -252,6 +274,10 @@ func (s *WebhookService) claim(ctx context.Context, job DeliverWebhookArgs) (att
 			return err
 		}
 		a.delivery = d
+		if a.org, err = tx.OrganisationByID(d.OrganisationID); err != nil {
+			return err
+		}
+		now := a.org.Now(s.clock)
 		if d.State != crmapi.DeliveryPending || d.Attempts != job.Attempt || d.NextAttemptAt.After(now) {
 			return nil
 		}
@@ -264,11 +290,6 @@ func (s *WebhookService) claim(ctx context.Context, job DeliverWebhookArgs) (att
 		if a.event, err = tx.EventByID(d.OrganisationID, d.EventID); err != nil {
 			return err
 		}
-		org, err := tx.OrganisationByID(d.OrganisationID)
-		if err != nil {
-			return err
-		}
-		a.loc = org.Location()
 		d.Attempts++
 		d.LastAttemptAt = &now
 		d.NextAttemptAt = s.nextAttempt(d, now)
@@ -288,7 +309,7 @@ const maxErrorLength = 300
 // the HTTP status (0 without an answer) and, unless the answer was a 2xx,
 // why the attempt failed.
 func (s *WebhookService) post(ctx context.Context, a attempt) (int, string) {
-	body := EventJSON(a.event, a.loc)
+	body := EventJSON(a.event, a.org.Location())
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.endpoint.URL, bytes.NewReader(body))

@@ -61,10 +61,13 @@ func TestWebhookSweepRecoversLostInsert(t *testing.T) {
 		if d := e.deliveries(e.ACME, ev.ID); len(d) != 1 || d[0].Attempts != 0 {
 			t.Fatalf("before the sweep: %+v", d)
 		}
-		for range 2 {
-			if n, err := e.Svc.Webhooks.Sweep(ctx); err != nil || n != 1 {
-				t.Fatalf("Sweep = %d, %v", n, err)
-			}
+		if n, err := e.Svc.Webhooks.Sweep(ctx); err != nil || n != 1 {
+			t.Fatalf("Sweep = %d, %v", n, err)
+		}
+		// A second sweep queues the attempt again unless its job has run
+		// already; either way the attempt is made once.
+		if n, err := e.Svc.Webhooks.Sweep(ctx); err != nil || n > 1 {
+			t.Fatalf("second Sweep = %d, %v", n, err)
 		}
 		waitFor(t, "the first attempt", func() bool { return e.deliveries(e.ACME, ev.ID)[0].Attempts == 1 && len(rcv.requests()) == 1 })
 		d := e.deliveries(e.ACME, ev.ID)[0]

@@ -478,3 +478,53 @@ func TestEmitRefusesBadInput(t *testing.T) {
 		}
 	}
 }
+
+// A test organisation's moved clock brings its retries due, while the
+// server's clock and a production organisation's retries stay put; the
+// signature still carries the real time, so receivers accept it.
+func TestWebhookRetriesFollowTestClock(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, open func(testing.TB) crmapi.Store) {
+		e := mustHookEnv(t, open(t))
+		ctx := context.Background()
+		sandbox := storetest.Tenant{Org: crmapi.Organisation{ID: crmapi.NewID(), Name: "Sandbox", TimeZone: "UTC", Test: true, CreatedAt: start}}
+		if err := e.Store.Update(ctx, func(tx crmapi.Tx) error { return tx.CreateOrganisation(sandbox.Org) }); err != nil {
+			t.Fatal(err)
+		}
+		rs, ra := mustReceiver(t, 500, 200), mustReceiver(t, 500, 200)
+		ep := e.endpoint(sandbox, rs.URL)
+		e.endpoint(e.ACME, ra.URL)
+		evS := e.emit(sandbox, crmapi.EventUsageAuthorisationExpired, map[string]string{"id": "S1"})
+		evA := e.emit(e.ACME, crmapi.EventUsageAuthorisationExpired, map[string]string{"id": "A1"})
+		e.work()
+		if _, err := e.Svc.Auth.AdvanceTestClock(ctx, sandbox.Org, 48*time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		if n := e.sweep(); n != 1 {
+			t.Fatalf("sweep after moving the test clock ran %d jobs, want 1 (Sandbox's retry only)", n)
+		}
+		dS, dA := e.deliveries(sandbox, evS.ID)[0], e.deliveries(e.ACME, evA.ID)[0]
+		if dS.State != crmapi.DeliveryDelivered || !dS.DeliveredAt.Equal(start.Add(48*time.Hour)) {
+			t.Fatalf("Sandbox's delivery %+v, want DELIVERED at its clock's time", dS)
+		}
+		if dA.State != crmapi.DeliveryPending || dA.Attempts != 1 {
+			t.Fatalf("ACME's delivery %+v, want still waiting for the server's clock", dA)
+		}
+		got := rs.requests()
+		if err := client.VerifyWebhook(ep.Secret, got[1].Header.Get(client.SignatureHeader), got[1].Body, time.Now(), client.DefaultWebhookTolerance); err != nil {
+			t.Fatalf("a delivery on a moved clock is refused by the receiver: %v", err)
+		}
+		// The 3-day window closes on the organisation's clock too.
+		down := e.endpoint(sandbox, mustReceiver(t, 503).URL, "usage_authorisation.created")
+		evS2 := e.emit(sandbox, crmapi.EventUsageAuthorisationCreated, map[string]string{"id": "S2"})
+		e.work()
+		if _, err := e.Svc.Auth.AdvanceTestClock(ctx, sandbox.Org, 72*time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		e.sweep()
+		for _, d := range e.deliveries(sandbox, evS2.ID) {
+			if d.EndpointID == down.ID && (d.State != crmapi.DeliveryFailed || d.Attempts != 2) {
+				t.Fatalf("after 72 h on Sandbox's clock: %+v, want FAILED after a last attempt", d)
+			}
+		}
+	})
+}

@@ -258,11 +258,11 @@ func (t *tx) UpdateWebhookDelivery(d crmapi.WebhookDelivery, prevAttempts int) (
 	return n == 1, err
 }
 
-func (t *tx) DueWebhookDeliveries(now time.Time, limit int) ([]crmapi.DueDelivery, error) {
+func (t *tx) DueWebhookDeliveries(orgID string, now time.Time, limit int) ([]crmapi.DueDelivery, error) {
 	rows, err := t.query(`SELECT d.organisation_id, d.id, d.attempts FROM webhook_deliveries d
 		JOIN webhook_endpoints e ON e.id = d.endpoint_id
-		WHERE d.state = 'PENDING' AND d.next_attempt_at <= ? AND e.enabled = 1
-		ORDER BY d.next_attempt_at, d.id LIMIT ?`, micros(now), limit)
+		WHERE d.state = 'PENDING' AND d.next_attempt_at <= ? AND e.enabled = 1 AND (? = '' OR d.organisation_id = ?)
+		ORDER BY d.next_attempt_at, d.id LIMIT ?`, micros(now), orgID, orgID, limit)
 	if err != nil {
 		return nil, translate(err, "Webhook delivery")
 	}

@@ -133,7 +133,7 @@ func testEventsRollback(t *testing.T, s crmapi.Store) {
 		if n != 0 {
 			t.Errorf("%d deliveries after rollback", n)
 		}
-		due, _ := tx.DueWebhookDeliveries(T0.Add(time.Hour), 10)
+		due, _ := tx.DueWebhookDeliveries("", T0.Add(time.Hour), 10)
 		if len(due) != 0 {
 			t.Errorf("due after rollback: %+v", due)
 		}
@@ -206,7 +206,7 @@ func testWebhookDeliveries(t *testing.T, s crmapi.Store) {
 	_, db := mustAppend(t, s, b, crmapi.EventUsageAuthorisationCreated, `{}`, 30*time.Second)
 
 	mustView(t, s, func(tx crmapi.Tx) error {
-		due, err := tx.DueWebhookDeliveries(T0.Add(time.Minute), 10)
+		due, err := tx.DueWebhookDeliveries("", T0.Add(time.Minute), 10)
 		if err != nil {
 			return err
 		}
@@ -215,8 +215,12 @@ func testWebhookDeliveries(t *testing.T, s crmapi.Store) {
 		if !reflect.DeepEqual(due, want) {
 			t.Errorf("due = %+v, want %+v (every organisation, earliest first)", due, want)
 		}
-		if due, _ := tx.DueWebhookDeliveries(T0.Add(time.Minute), 1); len(due) != 1 {
+		if due, _ := tx.DueWebhookDeliveries("", T0.Add(time.Minute), 1); len(due) != 1 {
 			t.Errorf("limit 1 gave %d", len(due))
+		}
+		due, _ = tx.DueWebhookDeliveries(b.Org.ID, T0.Add(time.Minute), 10)
+		if len(due) != 1 || due[0].ID != db[0].ID {
+			t.Errorf("Globex's due = %+v", due)
 		}
 		return nil
 	})
@@ -271,7 +275,7 @@ func testWebhookDeliveries(t *testing.T, s crmapi.Store) {
 	later.NextAttemptAt = T0.Add(time.Hour)
 	mustUpdate(t, s, func(tx crmapi.Tx) error { _, err := tx.UpdateWebhookDelivery(later, 0); return err })
 	mustView(t, s, func(tx crmapi.Tx) error {
-		due, _ := tx.DueWebhookDeliveries(T0.Add(2*time.Minute), 10)
+		due, _ := tx.DueWebhookDeliveries("", T0.Add(2*time.Minute), 10)
 		if len(due) != 0 {
 			t.Errorf("due = %+v, want none (delivered, disabled, later)", due)
 		}
@@ -279,7 +283,7 @@ func testWebhookDeliveries(t *testing.T, s crmapi.Store) {
 	})
 	mustUpdate(t, s, func(tx crmapi.Tx) error { return tx.WakeWebhookDeliveries(a.Org.ID, ea.ID, T0.Add(2*time.Minute)) })
 	mustView(t, s, func(tx crmapi.Tx) error {
-		due, _ := tx.DueWebhookDeliveries(T0.Add(2*time.Minute), 10)
+		due, _ := tx.DueWebhookDeliveries("", T0.Add(2*time.Minute), 10)
 		if len(due) != 1 || due[0].ID != d2[0].ID {
 			t.Errorf("due after wake = %+v", due)
 		}
