@@ -36,4 +36,5 @@ type Tx interface {
 	AccountStore
 	CatalogueStore
 	UsageStore
+	EventStore
 }

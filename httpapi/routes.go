@@ -55,8 +55,18 @@ func (s *Server) registerRoutes() {
 	s.add("GET", "test_clock/show", admin, s.showTestClock)
 	s.add("POST", "test_clock/advance", admin, s.advanceTestClock)
 
+	s.add("POST", "webhooks/endpoints/create", admin, s.createEndpoint)
+	s.add("GET", "webhooks/endpoints/list", admin, s.listEndpoints)
+	s.add("POST", "webhooks/endpoints/update", admin, s.updateEndpoint)
+	s.add("POST", "webhooks/endpoints/delete", admin, s.deleteEndpoint)
+	s.add("GET", "webhooks/deliveries/list", admin, s.listDeliveries)
+	s.add("GET", "events/list", admin, s.listEvents)
+	s.add("GET", "events/show", admin, s.showEvent)
+	s.add("POST", "events/redeliver", admin, s.redeliverEvent)
+
 	s.documentAuth()
 	s.documentUsage()
+	s.documentWebhooks()
 }
 
 // documentAuth describes the login and admin methods for the OpenAPI document.

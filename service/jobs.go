@@ -15,7 +15,7 @@ func (s *Services) Jobs(workers *river.Workers) []*river.PeriodicJob {
 	river.AddWorker(workers, &purgeSessionsWorker{auth: s.Auth})
 	river.AddWorker(workers, &purgeIdempotencyKeysWorker{idem: s.Idempotency})
 	river.AddWorker(workers, &expireHoldsWorker{usage: s.Usage})
-	return []*river.PeriodicJob{
+	periodic := []*river.PeriodicJob{
 		// Reads release expired holds they meet anyway; the sweep bounds how
 		// long a hold nobody reads stays. On the leader only: once per cluster.
 		river.NewPeriodicJob(river.PeriodicInterval(30*time.Second),
@@ -28,7 +28,13 @@ func (s *Services) Jobs(workers *river.Workers) []*river.PeriodicJob {
 			func() (river.JobArgs, *river.InsertOpts) { return PurgeIdempotencyKeysArgs{}, nil },
 			&river.PeriodicJobOpts{ID: "purge_idempotency_keys", RunOnStart: true}),
 	}
+	return append(periodic, s.webhookJobs(workers)...)
 }
+
+// UseQueue gives the services the job queue that runs their workers, once
+// it is open; until then they queue nothing, and the periodic sweeps catch
+// up when it starts.
+func (s *Services) UseQueue(q JobInserter) { s.queue.set(q) }
 
 // PurgeSessionsArgs is the job that deletes expired sessions.
 type PurgeSessionsArgs struct{}

@@ -25,6 +25,8 @@ type Config struct {
 	LoginLimits LoginLimits
 	// IdempotencyRetention is how long Idempotency-Keys are kept (default 24 h).
 	IdempotencyRetention time.Duration
+	// Webhooks is how events are delivered; zero values take the defaults.
+	Webhooks WebhookConfig
 }
 
 // Services bundles every service of the server.
@@ -33,7 +35,12 @@ type Services struct {
 	Accounts    *AccountService
 	Usage       *UsageService
 	Idempotency *IdempotencyService
-	clock       crmapi.Clock
+	// Events is built first, so that the services that emit events can be given it.
+	Events   *EventService
+	Webhooks *WebhookService
+
+	clock crmapi.Clock
+	queue *queueRef
 }
 
 // Clock is the server's clock (an organisation's now is Organisation.Now(Clock())).
@@ -71,11 +78,18 @@ func New(cfg Config) (*Services, error) {
 	if err != nil {
 		return nil, err
 	}
+	queue := &queueRef{}
+	cfg.Webhooks.defaults()
+	events := &EventService{store: cfg.Store, clock: cfg.Clock, log: cfg.Logger, queue: queue, retention: cfg.Webhooks.EventRetention}
+	hooks := newWebhookService(cfg.Store, cfg.Clock, cfg.Logger, queue, cfg.Webhooks)
 	return &Services{
 		Auth:        auth,
 		Accounts:    &AccountService{store: cfg.Store, clock: cfg.Clock},
-		Usage:       &UsageService{store: cfg.Store, clock: cfg.Clock},
+		Usage:       &UsageService{store: cfg.Store, clock: cfg.Clock, events: events},
 		Idempotency: idem,
+		Events:      events,
+		Webhooks:    hooks,
 		clock:       cfg.Clock,
+		queue:       queue,
 	}, nil
 }

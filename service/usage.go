@@ -12,8 +12,9 @@ import (
 // authorisations), posts usage against it, and manages the usage
 // catalogue and the accounts' allowance limits.
 type UsageService struct {
-	store crmapi.Store
-	clock crmapi.Clock
+	store  crmapi.Store
+	clock  crmapi.Clock
+	events *EventService
 }
 
 // AuthorisationDetail is an authorisation with everything its wire form

@@ -110,6 +110,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	m.Services.UseQueue(m.Queue)
 	if err := m.Queue.Start(context.Background()); err != nil {
 		return fmt.Errorf("job queue: %w", err)
 	}
