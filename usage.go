@@ -234,6 +234,13 @@ type ServiceUsage struct {
 // UsageStore is what a transaction offers for usage authorisations and
 // usage records. Lookups return NOT_FOUND when nothing matches in the
 // organisation.
+// EndedAuthorisation names one authorisation EndAuthorisations ended.
+type EndedAuthorisation struct {
+	OrganisationID string
+	ID             string
+}
+
+// UsageStore keeps accounts' holds, usage authorisations and usage records.
 type UsageStore interface {
 	// HoldFunds adds amount to the account's holds, but only when the
 	// account is ACTIVE and its available amount covers it: the check and
@@ -259,7 +266,7 @@ type UsageStore interface {
 	// many it ended. It takes the authorisations before their accounts, as
 	// every method here does, so that concurrent transactions never wait
 	// on each other in a circle.
-	EndAuthorisations(due AuthorisationsDue, e AuthorisationEnd) (n int, err error)
+	EndAuthorisations(due AuthorisationsDue, e AuthorisationEnd) (ended []EndedAuthorisation, err error)
 
 	CreateUsageRecord(r UsageRecord) error
 	// ListUsageRecords lists an account's usage records, oldest first.

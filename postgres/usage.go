@@ -135,7 +135,7 @@ func (t *tx) EndAuthorisation(e crmapi.AuthorisationEnd) (bool, error) {
 	return true, mustAffect(res, "Accounts receivable")
 }
 
-func (t *tx) EndAuthorisations(due crmapi.AuthorisationsDue, e crmapi.AuthorisationEnd) (int, error) {
+func (t *tx) EndAuthorisations(due crmapi.AuthorisationsDue, e crmapi.AuthorisationEnd) ([]crmapi.EndedAuthorisation, error) {
 	completed, cancelled, expired := endTimes(e)
 	// One statement: the authorisations are locked first (by the UPDATE),
 	// then their accounts, the order every transaction follows. The state
@@ -147,24 +147,20 @@ func (t *tx) EndAuthorisations(due crmapi.AuthorisationsDue, e crmapi.Authorisat
 				SELECT id FROM usage_authorisations WHERE life_cycle_state = 'BLOCKED' AND expires_at <= $8
 				AND ($9 = '' OR organisation_id = $9) AND ($10 = '' OR account_id = $10)
 				ORDER BY expires_at, id LIMIT $11)
-			RETURNING account_id, amount),
-		totals AS (SELECT account_id, sum(amount) AS total, count(*) AS n FROM ended GROUP BY account_id)
-		UPDATE accounts_receivable a SET held = a.held - totals.total FROM totals WHERE a.id = totals.account_id
-		RETURNING totals.n`,
+			RETURNING organisation_id, id, account_id, amount),
+		totals AS (SELECT account_id, sum(amount) AS total FROM ended GROUP BY account_id),
+		released AS (UPDATE accounts_receivable a SET held = a.held - totals.total FROM totals WHERE a.id = totals.account_id
+			RETURNING a.id)
+		SELECT organisation_id, id FROM ended WHERE (SELECT count(*) FROM released) >= 0`,
 		e.State, completed, cancelled, expired, e.ActionID, e.UserID, e.UsedAmount.Units(),
 		micros(due.By), due.OrganisationID, due.AccountID, due.Limit)
 	if err != nil {
-		return 0, translate(err, "Usage authorisation")
+		return nil, translate(err, "Usage authorisation")
 	}
-	counts, err := collect(rows, func(s scanner) (int64, error) {
-		var n int64
-		return n, s.Scan(&n)
+	return collect(rows, func(s scanner) (crmapi.EndedAuthorisation, error) {
+		var a crmapi.EndedAuthorisation
+		return a, s.Scan(&a.OrganisationID, &a.ID)
 	}, "Usage authorisation")
-	total := 0
-	for _, n := range counts {
-		total += int(n)
-	}
-	return total, err
 }
 
 // endTimes stamps the date column of the final state.

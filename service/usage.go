@@ -61,7 +61,9 @@ func (s *UsageService) Authorise(ctx context.Context, orgID string, n NewAuthori
 		return AuthorisationDetail{}, crmapi.Invalid("authorisation_amount", "must be greater than zero")
 	}
 	var d AuthorisationDetail
+	var events []crmapi.Event
 	err := s.store.Update(ctx, func(tx crmapi.Tx) error {
+		events = events[:0]
 		now := s.clock.Now()
 		org, err := tx.OrganisationByID(orgID)
 		if err != nil {
@@ -79,7 +81,10 @@ func (s *UsageService) Authorise(ctx context.Context, orgID string, n NewAuthori
 		}
 		if expired, err := expireAccount(tx, orgID, acct.ID, now); err != nil {
 			return err
-		} else if expired > 0 {
+		} else if len(expired) > 0 {
+			if err := s.emitEnded(tx, expired, crmapi.EventUsageAuthorisationExpired, &events); err != nil {
+				return err
+			}
 			if acct, err = tx.AccountByID(orgID, acct.ID); err != nil {
 				return err
 			}
@@ -127,9 +132,15 @@ func (s *UsageService) Authorise(ctx context.Context, orgID string, n NewAuthori
 		if err := tx.CreateAuthorisation(a); err != nil {
 			return err
 		}
+		if err := s.emitAuthorisation(tx, a, crmapi.EventUsageAuthorisationCreated, &events); err != nil {
+			return err
+		}
 		d, err = newDetails(tx, cat).of(a)
 		return err
 	})
+	if err == nil {
+		s.events.Dispatch(ctx, events...)
+	}
 	return d, err
 }
 
@@ -218,7 +229,7 @@ func anyAllowed(services []crmapi.AuthorisationService) bool {
 const maxExpiredPerCall = 1000
 
 // expireAccount releases the account's holds that are past their expiry.
-func expireAccount(tx crmapi.Tx, orgID, accountID string, now time.Time) (int, error) {
+func expireAccount(tx crmapi.Tx, orgID, accountID string, now time.Time) ([]crmapi.EndedAuthorisation, error) {
 	return tx.EndAuthorisations(crmapi.AuthorisationsDue{OrganisationID: orgID, AccountID: accountID, By: now, Limit: maxExpiredPerCall},
 		crmapi.AuthorisationEnd{State: crmapi.AuthorisationExpired, At: now})
 }
@@ -228,9 +239,9 @@ func cancelBlocked(tx crmapi.Tx, a crmapi.AccountsReceivable, userID string, now
 	// Every BLOCKED one expires before the end of time.
 	forever := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 	for {
-		n, err := tx.EndAuthorisations(crmapi.AuthorisationsDue{OrganisationID: a.OrganisationID, AccountID: a.ID, By: forever, Limit: maxExpiredPerCall},
+		ended, err := tx.EndAuthorisations(crmapi.AuthorisationsDue{OrganisationID: a.OrganisationID, AccountID: a.ID, By: forever, Limit: maxExpiredPerCall},
 			crmapi.AuthorisationEnd{State: crmapi.AuthorisationCancelled, At: now, UserID: userID})
-		if err != nil || n < maxExpiredPerCall {
+		if err != nil || len(ended) < maxExpiredPerCall {
 			return err
 		}
 	}
@@ -269,23 +280,34 @@ func (s *UsageService) Authorisation(ctx context.Context, orgID string, ref crma
 	if err != nil || !due {
 		return d, err
 	}
+	var events []crmapi.Event
 	err = s.store.Update(ctx, func(tx crmapi.Tx) error {
+		events = events[:0]
 		a, err := resolveAuthorisation(tx, orgID, ref)
 		if err != nil {
 			return err
 		}
 		if now := s.clock.Now(); a.Due(now) {
-			if _, err := tx.EndAuthorisation(crmapi.AuthorisationEnd{OrganisationID: orgID, ID: a.ID,
-				State: crmapi.AuthorisationExpired, At: now}); err != nil {
+			ok, err := tx.EndAuthorisation(crmapi.AuthorisationEnd{OrganisationID: orgID, ID: a.ID,
+				State: crmapi.AuthorisationExpired, At: now})
+			if err != nil {
 				return err
 			}
 			if a, err = tx.AuthorisationByID(orgID, a.ID); err != nil {
 				return err
 			}
+			if ok {
+				if err := s.emitAuthorisation(tx, a, crmapi.EventUsageAuthorisationExpired, &events); err != nil {
+					return err
+				}
+			}
 		}
 		d, err = detailOf(tx, a)
 		return err
 	})
+	if err == nil {
+		s.events.Dispatch(ctx, events...)
+	}
 	return d, err
 }
 
@@ -345,16 +367,25 @@ func (s *UsageService) Authorisations(ctx context.Context, orgID string, account
 	if err != nil || !due {
 		return out, err
 	}
+	var events []crmapi.Event
 	err = s.store.Update(ctx, func(tx crmapi.Tx) error {
+		events = events[:0]
 		acct, err := resolveAccount(tx, orgID, account)
 		if err != nil {
 			return err
 		}
-		if _, err := expireAccount(tx, orgID, acct.ID, s.clock.Now()); err != nil {
+		ended, err := expireAccount(tx, orgID, acct.ID, s.clock.Now())
+		if err != nil {
+			return err
+		}
+		if err := s.emitEnded(tx, ended, crmapi.EventUsageAuthorisationExpired, &events); err != nil {
 			return err
 		}
 		return list(tx, acct)
 	})
+	if err == nil {
+		s.events.Dispatch(ctx, events...)
+	}
 	return out, err
 }
 
@@ -363,7 +394,9 @@ func (s *UsageService) Authorisations(ctx context.Context, orgID string, account
 // BLOCKED, or past its expiry).
 func (s *UsageService) Cancel(ctx context.Context, orgID, userID string, ref crmapi.Ref) (AuthorisationDetail, error) {
 	var d AuthorisationDetail
+	var events []crmapi.Event
 	err := s.store.Update(ctx, func(tx crmapi.Tx) error {
+		events = events[:0]
 		a, err := resolveAuthorisation(tx, orgID, ref)
 		if err != nil {
 			return err
@@ -383,9 +416,15 @@ func (s *UsageService) Cancel(ctx context.Context, orgID, userID string, ref crm
 		if !ok {
 			return blocked(a, now)
 		}
+		if err := s.emitAuthorisation(tx, a, crmapi.EventUsageAuthorisationCancelled, &events); err != nil {
+			return err
+		}
 		d, err = detailOf(tx, a)
 		return err
 	})
+	if err == nil {
+		s.events.Dispatch(ctx, events...)
+	}
 	return d, err
 }
 
@@ -410,13 +449,21 @@ func (s *UsageService) ExpireDue(ctx context.Context, limit int) (int, error) {
 		limit = ExpiryBatch
 	}
 	var n int
+	var events []crmapi.Event
 	err := s.store.Update(ctx, func(tx crmapi.Tx) error {
+		events = events[:0]
 		now := s.clock.Now()
-		var err error
-		n, err = tx.EndAuthorisations(crmapi.AuthorisationsDue{By: now, Limit: limit},
+		ended, err := tx.EndAuthorisations(crmapi.AuthorisationsDue{By: now, Limit: limit},
 			crmapi.AuthorisationEnd{State: crmapi.AuthorisationExpired, At: now})
-		return err
+		n = len(ended)
+		if err != nil {
+			return err
+		}
+		return s.emitEnded(tx, ended, crmapi.EventUsageAuthorisationExpired, &events)
 	})
+	if err == nil {
+		s.events.Dispatch(ctx, events...)
+	}
 	return n, err
 }
 
@@ -548,7 +595,9 @@ func (s *UsageService) AddServiceUsage(ctx context.Context, orgID, userID string
 		}
 	}
 	var out Posted
+	var events []crmapi.Event
 	err := s.store.Update(ctx, func(tx crmapi.Tx) error {
+		events = events[:0]
 		actionSeq, err := tx.NextNumber(orgID, "SA")
 		if err != nil {
 			return err
@@ -648,6 +697,9 @@ func (s *UsageService) AddServiceUsage(ctx context.Context, orgID, userID string
 			if *auth, err = tx.AuthorisationByID(orgID, auth.ID); err != nil {
 				return err
 			}
+			if err := s.emitAuthorisation(tx, *auth, crmapi.EventUsageAuthorisationCompleted, &events); err != nil {
+				return err
+			}
 		} else if !total.IsZero() {
 			ok, err := tx.DebitAvailable(debit)
 			if err != nil {
@@ -665,6 +717,9 @@ func (s *UsageService) AddServiceUsage(ctx context.Context, orgID, userID string
 			Total: total, Catalogue: cat}
 		return err
 	})
+	if err == nil {
+		s.events.Dispatch(ctx, events...)
+	}
 	return out, err
 }
 

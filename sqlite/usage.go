@@ -152,8 +152,8 @@ func (t *tx) endAuthorisation(e crmapi.AuthorisationEnd) (bool, error) {
 	return true, mustAffect(res, "Accounts receivable")
 }
 
-func (t *tx) EndAuthorisations(due crmapi.AuthorisationsDue, e crmapi.AuthorisationEnd) (int, error) {
-	q := `SELECT id FROM usage_authorisations WHERE life_cycle_state = 'BLOCKED' AND expires_at <= ?`
+func (t *tx) EndAuthorisations(due crmapi.AuthorisationsDue, e crmapi.AuthorisationEnd) ([]crmapi.EndedAuthorisation, error) {
+	q := `SELECT organisation_id, id FROM usage_authorisations WHERE life_cycle_state = 'BLOCKED' AND expires_at <= ?`
 	args := []any{micros(due.By)}
 	if due.OrganisationID != "" {
 		q += ` AND organisation_id = ?`
@@ -165,31 +165,31 @@ func (t *tx) EndAuthorisations(due crmapi.AuthorisationsDue, e crmapi.Authorisat
 	}
 	rows, err := t.query(q+` ORDER BY expires_at, id LIMIT ?`, append(args, due.Limit)...)
 	if err != nil {
-		return 0, translate(err, "Usage authorisation")
+		return nil, translate(err, "Usage authorisation")
 	}
-	ids, err := collect(rows, func(s scanner) (string, error) {
-		var id string
-		return id, s.Scan(&id)
+	due2, err := collect(rows, func(s scanner) (crmapi.EndedAuthorisation, error) {
+		var a crmapi.EndedAuthorisation
+		return a, s.Scan(&a.OrganisationID, &a.ID)
 	}, "Usage authorisation")
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	// SQLite has one writer, so ending them one by one cannot interleave
 	// with anything else.
-	n := 0
-	for _, id := range ids {
+	ended := []crmapi.EndedAuthorisation{}
+	for _, a := range due2 {
 		one := e
-		one.ID = id
+		one.ID = a.ID
 		one.OrganisationID = ""
 		ok, err := t.endAuthorisation(one)
 		if err != nil {
-			return n, err
+			return ended, err
 		}
 		if ok {
-			n++
+			ended = append(ended, a)
 		}
 	}
-	return n, nil
+	return ended, nil
 }
 
 const usageRecordColumns = `id, organisation_id, number, account_id, subscription_id, service_id, action_id,

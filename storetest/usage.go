@@ -215,8 +215,8 @@ func testAuthorisationExpiry(t *testing.T, s crmapi.Store) {
 	expire := func(due crmapi.AuthorisationsDue) int {
 		var n int
 		mustUpdate(t, s, func(tx crmapi.Tx) error {
-			var err error
-			n, err = tx.EndAuthorisations(due, crmapi.AuthorisationEnd{State: crmapi.AuthorisationExpired, At: due.By})
+			ended, err := tx.EndAuthorisations(due, crmapi.AuthorisationEnd{State: crmapi.AuthorisationExpired, At: due.By})
+			n = len(ended)
 			return err
 		})
 		return n
@@ -401,9 +401,9 @@ func testUsageIsolation(t *testing.T, s crmapi.Store) {
 	}
 	var n int
 	mustUpdate(t, s, func(tx crmapi.Tx) error {
-		var err error
-		n, err = tx.EndAuthorisations(crmapi.AuthorisationsDue{OrganisationID: b.Org.ID, AccountID: acct.ID, By: T0.Add(24 * time.Hour), Limit: 10},
+		ended, err := tx.EndAuthorisations(crmapi.AuthorisationsDue{OrganisationID: b.Org.ID, AccountID: acct.ID, By: T0.Add(24 * time.Hour), Limit: 10},
 			crmapi.AuthorisationEnd{State: crmapi.AuthorisationExpired, At: T0})
+		n = len(ended)
 		return err
 	})
 	if n != 0 {

@@ -516,9 +516,9 @@ func (m *m1Store) sweep() (int, error) {
 	var n int
 	err := m.s.Update(context.Background(), func(tx crmapi.Tx) error {
 		now := m.clock.Now()
-		var err error
-		n, err = tx.EndAuthorisations(crmapi.AuthorisationsDue{By: now, Limit: 50},
+		ended, err := tx.EndAuthorisations(crmapi.AuthorisationsDue{By: now, Limit: 50},
 			crmapi.AuthorisationEnd{State: crmapi.AuthorisationExpired, At: now})
+		n = len(ended)
 		return err
 	})
 	return n, err
