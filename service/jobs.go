@@ -7,17 +7,22 @@ import (
 	"github.com/riverqueue/river"
 )
 
+// UseQueue gives the services the job queue they insert background work
+// into, once it is open (the queue needs the workers Jobs registers first).
+func (s *Services) UseQueue(q JobInserter) { s.Netflix.UseQueue(q) }
+
 // Jobs registers the services' background work on the job queue's workers
 // and returns the periodic jobs the queue's leader schedules. Each worker
 // is a small adapter onto one service method, so the work itself is tested
 // like any service method.
 func (s *Services) Jobs(workers *river.Workers) []*river.PeriodicJob {
 	river.AddWorker(workers, &purgeSessionsWorker{auth: s.Auth})
-	return []*river.PeriodicJob{
+	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return PurgeSessionsArgs{}, nil },
 			&river.PeriodicJobOpts{ID: "purge_sessions", RunOnStart: true}),
 	}
+	return append(periodic, s.Netflix.netflixJobs(workers)...)
 }
 
 // PurgeSessionsArgs is the job that deletes expired sessions.

@@ -23,11 +23,17 @@ type Config struct {
 	Logger        *slog.Logger
 	// Login limits; zero values take the defaults of DefaultLoginLimits.
 	LoginLimits LoginLimits
+	// Partner is the Netflix partner; without one every partner call
+	// fails as PARTNER_UNAVAILABLE.
+	Partner Partner
+	// Netflix tunes the Netflix service.
+	Netflix NetflixConfig
 }
 
 // Services bundles every service of the server.
 type Services struct {
-	Auth *AuthService
+	Auth    *AuthService
+	Netflix *NetflixService
 }
 
 // MinSigningKeyLength is the shortest HS256 key crmapi accepts (RFC 8725:
@@ -55,5 +61,5 @@ func New(cfg Config) (*Services, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Services{Auth: auth}, nil
+	return &Services{Auth: auth, Netflix: newNetflixService(cfg)}, nil
 }
