@@ -117,6 +117,9 @@ type AuthStore interface {
 	RevokeWebAPIKey(orgID, id string, at time.Time) error
 
 	CreateSession(s Session) error
+	// SessionCaller resolves a token in one read: the organisation by name,
+	// its session by id, the session's user and unit.
+	SessionCaller(orgName, sessionID string) (Caller, Session, error)
 	SessionByID(orgID, id string) (Session, error)
 	// ReleaseSession marks the session released; releasing twice is not an error.
 	ReleaseSession(orgID, id string, at time.Time) error

@@ -63,38 +63,53 @@ func HTTPStatus(code crmapi.Code) int {
 
 var emptyObject = json.RawMessage(`{}`)
 
-// writeJSON writes an envelope with the given HTTP status.
-func writeJSON(w http.ResponseWriter, status int, env Envelope) {
+// encodeEnvelope returns the bytes of an envelope.
+func encodeEnvelope(env Envelope) []byte {
 	b, err := json.Marshal(env)
 	if err != nil {
-		status = http.StatusInternalServerError
 		b = []byte(`{"data":{},"status":{"code":"GENERAL_ERROR","description":"","message":"An internal error occurred"}}`)
 	}
+	return append(b, '\n')
+}
+
+// writeBody writes an encoded envelope with the given HTTP status.
+func writeBody(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(len(b)+1))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	w.Write(append(b, '\n'))
+	w.Write(body)
+}
+
+// okBody is the envelope of a success.
+func okBody(data json.RawMessage) []byte {
+	return encodeEnvelope(Envelope{Data: data, Status: Status{Code: string(crmapi.OK)}})
 }
 
 // writeOK writes data in an OK envelope.
 func writeOK(w http.ResponseWriter, data json.RawMessage) {
-	writeJSON(w, http.StatusOK, Envelope{Data: data, Status: Status{Code: string(crmapi.OK)}})
+	writeBody(w, http.StatusOK, okBody(data))
 }
 
-// writeError writes err in the envelope. Errors that are not a
-// crmapi.Error are logged in full and shown only as GENERAL_ERROR.
-func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+// errorBody turns err into its HTTP status and envelope. Errors that are
+// not a crmapi.Error are logged in full and shown only as GENERAL_ERROR.
+func errorBody(r *http.Request, log *slog.Logger, err error) (*crmapi.Error, int, []byte) {
 	var e *crmapi.Error
 	if !errors.As(err, &e) {
 		rid := requestID(r.Context())
 		log.ErrorContext(r.Context(), "internal error", "request_id", rid, "method", r.Method, "path", r.URL.Path, "err", err.Error())
 		e = &crmapi.Error{Code: crmapi.GeneralError, Message: "An internal error occurred", Detail: "request id " + rid}
 	}
+	return e, HTTPStatus(e.Code), encodeEnvelope(Envelope{Data: emptyObject,
+		Status: Status{Code: string(e.Code), Description: e.Detail, Message: e.Message}})
+}
+
+// writeError writes err in the envelope.
+func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	e, status, body := errorBody(r, log, err)
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
 	}
 	setErrorCode(w, e.Code)
-	writeJSON(w, HTTPStatus(e.Code), Envelope{Data: emptyObject,
-		Status: Status{Code: string(e.Code), Description: e.Detail, Message: e.Message}})
+	writeBody(w, status, body)
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/crmapi/crmapi"
@@ -104,11 +105,27 @@ func (s *Server) withBasics(next http.Handler) http.Handler {
 			if code == "" {
 				code = crmapi.OK
 			}
+			took := time.Since(start)
+			s.metrics.observe(s.routeLabel(r.URL.Path), rec.status, string(code), took)
 			s.log.LogAttrs(ctx, slog.LevelInfo, "request",
 				slog.String("request_id", rid), slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.Int("status", rec.status), slog.String("code", string(code)), slog.String("org", rec.org),
-				slog.Duration("duration", time.Since(start)), slog.String("remote", r.RemoteAddr))
+				slog.Duration("duration", took), slog.String("remote", r.RemoteAddr))
 		}()
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// routeLabel is the metrics label of a path: a known route, or "other".
+func (s *Server) routeLabel(path string) string {
+	if p, ok := strings.CutPrefix(path, Prefix); ok {
+		if _, known := s.routes[p]; known {
+			return p
+		}
+	}
+	switch path {
+	case "/healthz", "/readyz", "/metrics":
+		return path
+	}
+	return "other"
 }

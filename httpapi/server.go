@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -24,6 +25,8 @@ type Config struct {
 	Logger   *slog.Logger
 	// Extra handlers mounted beside the API (the partner emulator, …).
 	Extra map[string]http.Handler
+	// Metrics, when set, count every request.
+	Metrics *Metrics
 }
 
 // Server is the HTTP handler of crmapi.
@@ -34,6 +37,8 @@ type Server struct {
 	mux     *http.ServeMux
 	routes  map[string]*route
 	handler http.Handler
+	metrics *Metrics
+	docs    map[string]methodDoc
 }
 
 // access says who may call a route.
@@ -67,12 +72,22 @@ type request struct {
 	caller crmapi.Caller
 	fields FieldsSet
 	log    *slog.Logger
+	// probe, when set, makes decode record the parameter type and stop:
+	// the OpenAPI document learns each method's parameters this way.
+	probe *reflect.Type
 }
 
 func (req *request) ctx() context.Context { return req.r.Context() }
 
 // decode decodes the parameters into dst (see decodeParams).
-func (req *request) decode(dst any) error { return decodeParams(req.params, dst) }
+func (req *request) decode(dst any) error {
+	if req.probe != nil {
+		// Documentation probe: record the parameter type, run nothing.
+		*req.probe = reflect.TypeOf(dst).Elem()
+		return errProbed
+	}
+	return decodeParams(req.params, dst)
+}
 
 // loc is the caller's organisation time zone for wire dates.
 func (req *request) loc() *time.Location { return req.caller.Organisation.Location() }
@@ -82,10 +97,14 @@ func NewServer(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{svc: cfg.Services, store: cfg.Store, log: cfg.Logger, mux: http.NewServeMux(), routes: map[string]*route{}}
+	s := &Server{svc: cfg.Services, store: cfg.Store, log: cfg.Logger, mux: http.NewServeMux(), routes: map[string]*route{},
+		metrics: cfg.Metrics}
 	s.registerRoutes()
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.HandleFunc("GET /openapi.json", s.serveOpenAPI)
+	s.mux.HandleFunc("GET /docs", s.serveDocs)
+	s.mux.Handle("GET /static/", staticHandler())
 	for pattern, h := range cfg.Extra {
 		s.mux.Handle(pattern, h)
 	}
@@ -139,6 +158,9 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data, err := s.serve(w, r, rt)
+	if err == errAnswered {
+		return
+	}
 	if err != nil {
 		writeError(w, r, s.log, err)
 		return
@@ -187,6 +209,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt *route) (json.
 			}
 		}
 	}
+	if key := r.Header.Get("Idempotency-Key"); key != "" && rt.Method == http.MethodPost && rt.access != public {
+		return s.serveIdempotent(req, rt, key)
+	}
+	return s.run(req, rt)
+}
+
+// run calls the handler and encodes its data.
+func (s *Server) run(req *request, rt *route) (json.RawMessage, error) {
 	data, err := rt.h(req)
 	if err != nil {
 		return nil, err

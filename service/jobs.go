@@ -17,10 +17,14 @@ func (s *Services) UseQueue(q JobInserter) { s.Netflix.UseQueue(q) }
 // like any service method.
 func (s *Services) Jobs(workers *river.Workers) []*river.PeriodicJob {
 	river.AddWorker(workers, &purgeSessionsWorker{auth: s.Auth})
+	river.AddWorker(workers, &purgeIdempotencyKeysWorker{idem: s.Idempotency})
 	periodic := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 			func() (river.JobArgs, *river.InsertOpts) { return PurgeSessionsArgs{}, nil },
 			&river.PeriodicJobOpts{ID: "purge_sessions", RunOnStart: true}),
+		river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+			func() (river.JobArgs, *river.InsertOpts) { return PurgeIdempotencyKeysArgs{}, nil },
+			&river.PeriodicJobOpts{ID: "purge_idempotency_keys", RunOnStart: true}),
 	}
 	return append(periodic, s.Netflix.netflixJobs(workers)...)
 }
@@ -38,5 +42,21 @@ type purgeSessionsWorker struct {
 
 func (w *purgeSessionsWorker) Work(ctx context.Context, _ *river.Job[PurgeSessionsArgs]) error {
 	_, err := w.auth.PurgeSessions(ctx)
+	return err
+}
+
+// PurgeIdempotencyKeysArgs is the job that deletes Idempotency-Keys past their retention.
+type PurgeIdempotencyKeysArgs struct{}
+
+// Kind names the job.
+func (PurgeIdempotencyKeysArgs) Kind() string { return "purge_idempotency_keys" }
+
+type purgeIdempotencyKeysWorker struct {
+	river.WorkerDefaults[PurgeIdempotencyKeysArgs]
+	idem *IdempotencyService
+}
+
+func (w *purgeIdempotencyKeysWorker) Work(ctx context.Context, _ *river.Job[PurgeIdempotencyKeysArgs]) error {
+	_, err := w.idem.Purge(ctx)
 	return err
 }

@@ -23,6 +23,8 @@ type Config struct {
 	Logger        *slog.Logger
 	// Login limits; zero values take the defaults of DefaultLoginLimits.
 	LoginLimits LoginLimits
+	// IdempotencyRetention is how long Idempotency-Keys are kept (default 24 h).
+	IdempotencyRetention time.Duration
 	// Partner is the Netflix partner; without one every partner call
 	// fails as PARTNER_UNAVAILABLE.
 	Partner Partner
@@ -32,8 +34,9 @@ type Config struct {
 
 // Services bundles every service of the server.
 type Services struct {
-	Auth    *AuthService
-	Netflix *NetflixService
+	Auth        *AuthService
+	Idempotency *IdempotencyService
+	Netflix     *NetflixService
 }
 
 // MinSigningKeyLength is the shortest HS256 key crmapi accepts (RFC 8725:
@@ -57,9 +60,16 @@ func New(cfg Config) (*Services, error) {
 	if cfg.TokenLifetime <= 0 || cfg.TokenLifetime > crmapi.MaxTokenLifetime {
 		cfg.TokenLifetime = crmapi.MaxTokenLifetime
 	}
+	if cfg.IdempotencyRetention <= 0 {
+		cfg.IdempotencyRetention = DefaultIdempotencyRetention
+	}
+	idem := &IdempotencyService{store: cfg.Store, clock: cfg.Clock, retention: cfg.IdempotencyRetention, lease: time.Minute}
+	// Every other service writes through markingStore, so that a request's
+	// Idempotency-Key is recorded as applied together with its effect.
+	cfg.Store = markingStore{Store: cfg.Store}
 	auth, err := newAuthService(cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &Services{Auth: auth, Netflix: newNetflixService(cfg)}, nil
+	return &Services{Auth: auth, Idempotency: idem, Netflix: newNetflixService(cfg)}, nil
 }

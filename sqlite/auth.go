@@ -226,3 +226,33 @@ func mustAffect(res sql.Result, what string) error {
 	}
 	return nil
 }
+
+func (t *tx) SessionCaller(orgName, sessionID string) (crmapi.Caller, crmapi.Session, error) {
+	var c crmapi.Caller
+	var s crmapi.Session
+	var test, admin, disabled int
+	var orgCreated, unitCreated, userCreated, issued, expires int64
+	var released sql.NullInt64
+	err := t.queryRow(`SELECT o.id, o.name, o.time_zone, o.test, o.created_at,
+			s.id, s.organisation_id, s.user_id, s.unit_id, s.issued_at, s.expires_at, s.released_at,
+			u.id, u.organisation_id, u.unit_id, u.username, u.password_hash, u.admin, u.disabled, u.created_at,
+			n.id, n.organisation_id, n.name, n.created_at
+		FROM organisations o
+		JOIN sessions s ON s.organisation_id = o.id AND s.id = ?
+		JOIN users u ON u.organisation_id = o.id AND u.id = s.user_id
+		JOIN units n ON n.organisation_id = o.id AND n.id = s.unit_id
+		WHERE o.name = ?`, sessionID, orgName).Scan(
+		&c.Organisation.ID, &c.Organisation.Name, &c.Organisation.TimeZone, &test, &orgCreated,
+		&s.ID, &s.OrganisationID, &s.UserID, &s.UnitID, &issued, &expires, &released,
+		&c.User.ID, &c.User.OrganisationID, &c.User.UnitID, &c.User.Username, &c.User.PasswordHash, &admin, &disabled, &userCreated,
+		&c.Unit.ID, &c.Unit.OrganisationID, &c.Unit.Name, &unitCreated)
+	if err != nil {
+		return c, s, translate(err, "Session")
+	}
+	c.Organisation.Test, c.Organisation.CreatedAt = test != 0, fromMicros(orgCreated)
+	c.User.Admin, c.User.Disabled, c.User.CreatedAt = admin != 0, disabled != 0, fromMicros(userCreated)
+	c.Unit.CreatedAt = fromMicros(unitCreated)
+	s.IssuedAt, s.ExpiresAt, s.ReleasedAt = fromMicros(issued), fromMicros(expires), fromNullMicros(released)
+	c.SessionID, c.ExpiresAt = s.ID, s.ExpiresAt
+	return c, s, nil
+}

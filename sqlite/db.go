@@ -29,9 +29,10 @@ var migrationFiles embed.FS
 
 // DB is the SQLite Store.
 type DB struct {
-	path   string
-	writer *sql.DB
-	reader *sql.DB
+	path      string
+	writer    *sql.DB
+	reader    *sql.DB
+	committer *committer
 }
 
 var _ crmapi.Store = (*DB)(nil)
@@ -73,6 +74,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
 	db.reader = reader
+	db.committer = newCommitter(writer)
 	return db, nil
 }
 
@@ -99,6 +101,9 @@ func (db *DB) Path() string { return db.path }
 // Close closes both pools.
 func (db *DB) Close() error {
 	var errs []error
+	if db.committer != nil {
+		db.committer.close()
+	}
 	if db.reader != nil {
 		errs = append(errs, db.reader.Close())
 	}
@@ -111,9 +116,11 @@ func (db *DB) Ping(ctx context.Context) error {
 	return db.reader.PingContext(ctx)
 }
 
-// Update runs fn in one IMMEDIATE transaction on the writer connection.
+// Update runs fn atomically on the writer connection. Concurrent updates
+// share IMMEDIATE transactions (group commit), each in its own savepoint;
+// see committer.
 func (db *DB) Update(ctx context.Context, fn func(crmapi.Tx) error) error {
-	return runTx(ctx, db.writer, fn)
+	return db.committer.update(ctx, fn)
 }
 
 // View runs fn in a transaction on a reader connection.

@@ -332,3 +332,29 @@ func testSequences(t *testing.T, s crmapi.Store) {
 		t.Errorf("FormatNumber = %s", crmapi.FormatNumber("ACR", 4))
 	}
 }
+
+func init() {
+	addCase("SessionCaller", testSessionCaller)
+}
+
+func testSessionCaller(t *testing.T, s crmapi.Store) {
+	a := MustTenant(t, s, "ACME")
+	b := MustTenant(t, s, "Globex")
+	se := crmapi.Session{ID: crmapi.NewID(), OrganisationID: a.Org.ID, UserID: a.User.ID, UnitID: a.Unit.ID,
+		IssuedAt: T0, ExpiresAt: T0.Add(time.Hour)}
+	mustUpdate(t, s, func(tx crmapi.Tx) error { return tx.CreateSession(se) })
+	mustView(t, s, func(tx crmapi.Tx) error {
+		c, got, err := tx.SessionCaller("ACME", se.ID)
+		if err != nil {
+			return err
+		}
+		if c.Organisation != a.Org || c.User != a.User || c.Unit != a.Unit || c.SessionID != se.ID || got.ReleasedAt != nil {
+			t.Errorf("SessionCaller = %+v %+v", c, got)
+		}
+		_, _, err = tx.SessionCaller(b.Org.Name, se.ID)
+		wantCode(t, err, crmapi.NotFound)
+		_, _, err = tx.SessionCaller("ACME", crmapi.NewID())
+		wantCode(t, err, crmapi.NotFound)
+		return nil
+	})
+}

@@ -18,6 +18,8 @@ import (
 	"github.com/crmapi/crmapi/postgres"
 	"github.com/crmapi/crmapi/service"
 	"github.com/crmapi/crmapi/sqlite"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/riverqueue/river"
 )
 
@@ -60,10 +62,14 @@ type Main struct {
 	Services *service.Services
 	Queue    *jobs.Queue
 	Handler  *httpapi.Server
+	// Registry holds the Prometheus metrics served at /metrics.
+	Registry *prometheus.Registry
 
-	listener net.Listener
-	server   *http.Server
-	bg       sync.WaitGroup
+	listener  net.Listener
+	server    *http.Server
+	bg        sync.WaitGroup
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Run validates the config, opens the database, prepares first-run or demo
@@ -91,7 +97,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.Services, err = service.New(service.Config{Store: m.Store, Clock: m.Clock, SigningKey: key,
-		TokenLifetime: c.TokenLifetime, Logger: m.Log})
+		TokenLifetime: c.TokenLifetime, Logger: m.Log, IdempotencyRetention: c.IdempotencyRetention})
 	if err != nil {
 		return err
 	}
@@ -107,7 +113,16 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.Queue.Start(context.Background()); err != nil {
 		return fmt.Errorf("job queue: %w", err)
 	}
-	m.Handler = httpapi.NewServer(httpapi.Config{Services: m.Services, Store: m.Store, Logger: m.Log})
+	extra := map[string]http.Handler{}
+	if c.BenchCeiling {
+		extra["POST /bench/ceiling"] = httpapi.CeilingHandler(m.Services.Auth.VerifyToken)
+	}
+	m.Registry = prometheus.NewRegistry()
+	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	extra["GET /metrics"] = httpapi.MetricsHandler(m.Registry)
+	m.Handler = httpapi.NewServer(httpapi.Config{Services: m.Services, Store: m.Store, Logger: m.Log,
+		Metrics: httpapi.NewMetrics(m.Registry),
+		Extra:   extra})
 	if m.listener, err = net.Listen("tcp", c.Listen); err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
@@ -137,6 +152,11 @@ func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
 // Close stops accepting requests, lets in-flight ones finish within the
 // grace period, stops background work and closes the database.
 func (m *Main) Close() error {
+	m.closeOnce.Do(func() { m.closeErr = m.close() })
+	return m.closeErr
+}
+
+func (m *Main) close() error {
 	var errs []error
 	if m.server != nil {
 		grace := m.Config.ShutdownGrace

@@ -25,6 +25,10 @@ type Config struct {
 	LogFormat     string
 	LogLevel      string
 	ShutdownGrace time.Duration
+	// IdempotencyRetention is how long Idempotency-Keys are kept.
+	IdempotencyRetention time.Duration
+	// BenchCeiling mounts the benchmark's ceiling handler at /bench/ceiling.
+	BenchCeiling bool
 }
 
 // bind declares the flags on fs with defaults taken from the environment.
@@ -37,6 +41,8 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Demo, "demo", env("CRMAPI_DEMO", "") == "true" || env("CRMAPI_DEMO", "") == "1", "load the demo organisation and data (CRMAPI_DEMO)")
 	fs.StringVar(&c.LogFormat, "log-format", env("CRMAPI_LOG_FORMAT", "text"), "log format: text or json (CRMAPI_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", env("CRMAPI_LOG_LEVEL", "info"), "log level: debug, info, warn, error (CRMAPI_LOG_LEVEL)")
+	fs.DurationVar(&c.IdempotencyRetention, "idempotency-retention", envDuration("CRMAPI_IDEMPOTENCY_RETENTION", 24*time.Hour), "how long Idempotency-Keys are kept, at least 24h (CRMAPI_IDEMPOTENCY_RETENTION)")
+	fs.BoolVar(&c.BenchCeiling, "bench-ceiling", false, "mount the benchmark ceiling handler at POST /bench/ceiling (for crmapid bench)")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", envDuration("CRMAPI_SHUTDOWN_GRACE", 30*time.Second), "how long in-flight requests may take after SIGTERM (CRMAPI_SHUTDOWN_GRACE)")
 }
 
@@ -66,6 +72,9 @@ func (c *Config) validate() error {
 	}
 	if c.TokenLifetime <= 0 || c.TokenLifetime > crmapi.MaxTokenLifetime {
 		errs = append(errs, fmt.Errorf("token-lifetime: must be between 1s and %s", crmapi.MaxTokenLifetime))
+	}
+	if c.IdempotencyRetention != 0 && c.IdempotencyRetention < 24*time.Hour {
+		errs = append(errs, errors.New("idempotency-retention: at least 24h"))
 	}
 	if c.ShutdownGrace < 0 {
 		errs = append(errs, errors.New("shutdown-grace: must be a duration"))
@@ -166,7 +175,7 @@ func (c *Config) describe() []any {
 	}
 	return []any{"listen", c.Listen, "data_dir", c.DataDir, "database", maskDatabase(c.Database, c.sqlitePath(), c.isPostgres()),
 		"signing_key", key, "token_lifetime", c.TokenLifetime.String(), "demo", c.Demo, "log_format", c.LogFormat,
-		"log_level", c.LogLevel, "shutdown_grace", c.ShutdownGrace.String()}
+		"log_level", c.LogLevel, "shutdown_grace", c.ShutdownGrace.String(), "idempotency_retention", c.IdempotencyRetention.String()}
 }
 
 // maskDatabase hides a password in a PostgreSQL URL.

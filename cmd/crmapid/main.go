@@ -41,6 +41,7 @@ Commands:
   units       list or add units:            units list|add --organisation ORG [NAME]
   users       manage users:                 users list|add|set-password|disable|enable --organisation ORG …
   keys        manage web API keys:          keys list|create|revoke --organisation ORG …
+  bench       load benchmark with a same-run ceiling (see docs/performance.md)
   version     print the version
 
 Every command takes the database flags (--data-dir, --database); run
@@ -67,6 +68,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdUsers(ctx, rest, stdout, stderr)
 	case "keys":
 		return cmdKeys(ctx, rest, stdout, stderr)
+	case "bench":
+		return cmdBench(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "crmapid", versionString())
 		return nil

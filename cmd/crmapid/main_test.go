@@ -75,6 +75,15 @@ func TestServeDemoEndToEnd(t *testing.T) {
 		t.Fatalf("readyz: %v %v", resp, err)
 	}
 	resp.Body.Close()
+	resp, err = http.Get(m.URL() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(metrics), `crmapi_http_requests_total{code="OK",method="admin/users/list",status="200"} 1`) {
+		t.Fatalf("/metrics does not count the request:\n%s", metrics)
+	}
 }
 
 func TestFirstServeBootstrapsOnce(t *testing.T) {
