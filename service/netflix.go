@@ -328,11 +328,15 @@ func (s *NetflixService) Create(ctx context.Context, orgID string, req NetflixCr
 			return NetflixSignup{}, err
 		}
 	}
+	// A pending sign-up is not the effect an Idempotency-Key stands for:
+	// only handing out the token is, so that a create answered
+	// PARTNER_UNAVAILABLE may be retried with the same key.
+	pendingCtx := withoutIdempotencyKey(ctx)
 	var sub crmapi.NetflixSubscription
 	var op crmapi.NetflixOperation
 	var delivered bool
 	for attempt := 0; ; attempt++ {
-		sub, op, delivered, err = s.storeSignup(ctx, orgID, req, validity)
+		sub, op, delivered, err = s.storeSignup(pendingCtx, orgID, req, validity)
 		// CONFLICT: another create for the customer committed first; the
 		// second round sees it.
 		if crmapi.ErrorCode(err) != crmapi.Conflict || attempt > 0 {
@@ -343,7 +347,7 @@ func (s *NetflixService) Create(ctx context.Context, orgID string, req NetflixCr
 		return NetflixSignup{}, err
 	}
 	if delivered {
-		return signupOf(sub), nil
+		return signupOf(sub), s.markDelivered(ctx, sub)
 	}
 	cctx, cancel := context.WithTimeout(ctx, s.cfg.CallTimeout)
 	err = s.applyOperation(cctx, op, true)
@@ -351,26 +355,22 @@ func (s *NetflixService) Create(ctx context.Context, orgID string, req NetflixCr
 	bg := context.WithoutCancel(ctx)
 	var final crmapi.NetflixSubscription
 	var opNow crmapi.NetflixOperation
-	rerr := s.store.Update(bg, func(tx crmapi.Tx) error {
+	rerr := s.store.View(bg, func(tx crmapi.Tx) error {
 		var err error
 		if final, err = tx.NetflixSubscriptionByID(orgID, sub.ID); err != nil {
 			return err
 		}
-		if opNow, err = tx.NextNetflixOperation(orgID, sub.ID); err != nil && !errors.Is(err, crmapi.ErrNotFound) {
-			return err
+		if opNow, err = tx.NextNetflixOperation(orgID, sub.ID); errors.Is(err, crmapi.ErrNotFound) {
+			err = nil
 		}
-		if final.PAI == "" || final.SignupDelivered || final.LifeCycleState == crmapi.NetflixCancelled {
-			return nil
-		}
-		final.SignupDelivered, final.UpdatedAt = true, s.clock.Now()
-		return tx.UpdateNetflixSubscription(final)
+		return err
 	})
 	if rerr != nil {
 		return NetflixSignup{}, rerr
 	}
 	switch {
 	case final.PAI != "":
-		return signupOf(final), nil
+		return signupOf(final), s.markDelivered(bg, final)
 	case final.LifeCycleState == crmapi.NetflixCancelled:
 		return NetflixSignup{}, signupRefused(final, err)
 	}
@@ -380,6 +380,25 @@ func (s *NetflixService) Create(ctx context.Context, orgID string, req NetflixCr
 	s.log.WarnContext(ctx, "netflix: sign-up not confirmed in time", "org", orgID, "subscription", sub.Number, "err", errString(err))
 	return NetflixSignup{}, partnerUnavailable(fmt.Sprintf("the partner did not confirm the sign-up in time; subscription %s "+
 		"is kept pending: retry the create for customer %s to get its token", sub.Number, sub.CustomerID))
+}
+
+// markDelivered records that the subscription's token was handed out; it
+// is the write that carries the request's Idempotency-Key, if any.
+func (s *NetflixService) markDelivered(ctx context.Context, sub crmapi.NetflixSubscription) error {
+	return s.store.Update(ctx, func(tx crmapi.Tx) error {
+		cur, err := tx.NetflixSubscriptionByID(sub.OrganisationID, sub.ID)
+		if err != nil {
+			return err
+		}
+		cur.SignupDelivered, cur.UpdatedAt = true, s.clock.Now()
+		return tx.UpdateNetflixSubscription(cur)
+	})
+}
+
+// withoutIdempotencyKey hides a request's Idempotency-Key from the writes
+// made with the returned context.
+func withoutIdempotencyKey(ctx context.Context) context.Context {
+	return context.WithValue(ctx, idempotencyCtxKey{}, (*inFlightKey)(nil))
 }
 
 func errString(err error) string {
@@ -471,9 +490,8 @@ func (s *NetflixService) storeSignup(ctx context.Context, orgID string, req Netf
 				// The partner answered after the caller gave up: the
 				// token goes to the retried create, once, while valid.
 				if !live.SignupDelivered && same && live.SignupTokenExpiresAt != nil && now.Before(*live.SignupTokenExpiresAt) {
-					live.SignupDelivered, live.UpdatedAt = true, now
-					sub, delivered = live, true
-					return tx.UpdateNetflixSubscription(live)
+					delivered = true
+					return nil
 				}
 				return crmapi.Errorf(crmapi.InvalidLifeCycleState, "The customer already has a Netflix subscription",
 					"subscription %s of customer %s is %s; cancel it first", live.Number, live.CustomerID, live.LifeCycleState)

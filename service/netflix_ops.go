@@ -158,6 +158,7 @@ func (s *NetflixService) finishTx(tx crmapi.Tx, op crmapi.NetflixOperation, stat
 	}
 	now := s.clock.Now()
 	cur.Status, cur.UpdatedAt = status, now
+	cur.Attempts = max(cur.Attempts, op.Attempts)
 	if why != "" {
 		cur.LastError = why
 	}
