@@ -179,3 +179,6 @@ func wantCode(tb testing.TB, err error, code crmapi.Code) {
 		tb.Fatalf("error = %s (%v), want %s", got, err, code)
 	}
 }
+
+// emulatorDelay is an emulator whose charges stay PENDING for d.
+func emulatorDelay(d time.Duration) emulator.Options { return emulator.Options{ProcessingDelay: d} }
