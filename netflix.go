@@ -293,6 +293,12 @@ type NetflixWork struct {
 // (a second live subscription of one customer, a reused charge id or
 // reference). Methods without an organisation serve the background jobs,
 // which work for every organisation.
+//
+// In a write transaction the single-row reads of a subscription or a
+// charge lock the row until the transaction ends (PostgreSQL runs at read
+// committed), so a read-modify-write is never undone by a concurrent one;
+// transactions that take several take charges, then subscriptions, then
+// operations. SQLite's writers run one at a time anyway.
 type NetflixStore interface {
 	CreateNetflixSubscription(s NetflixSubscription) error
 	// UpdateNetflixSubscription stores every mutable field of s.

@@ -88,25 +88,25 @@ func (t *tx) UpdateNetflixSubscription(v crmapi.NetflixSubscription) error {
 
 func (t *tx) NetflixSubscriptionByID(orgID, id string) (crmapi.NetflixSubscription, error) {
 	v, err := scanSubscription(t.queryRow(`SELECT `+subColumns+` FROM netflix_subscriptions
-		WHERE organisation_id = $1 AND id = $2`, orgID, id))
+		WHERE organisation_id = $1 AND id = $2`+t.forUpdate(), orgID, id))
 	return v, translate(err, "Subscription")
 }
 
 func (t *tx) NetflixSubscriptionByNumber(orgID, number string) (crmapi.NetflixSubscription, error) {
 	v, err := scanSubscription(t.queryRow(`SELECT `+subColumns+` FROM netflix_subscriptions
-		WHERE organisation_id = $1 AND number = $2`, orgID, number))
+		WHERE organisation_id = $1 AND number = $2`+t.forUpdate(), orgID, number))
 	return v, translate(err, "Subscription")
 }
 
 func (t *tx) LiveNetflixSubscription(orgID, customerID string) (crmapi.NetflixSubscription, error) {
 	v, err := scanSubscription(t.queryRow(`SELECT `+subColumns+` FROM netflix_subscriptions
-		WHERE organisation_id = $1 AND customer_id = $2 AND life_cycle_state <> 'CANCELLED'`, orgID, customerID))
+		WHERE organisation_id = $1 AND customer_id = $2 AND life_cycle_state <> 'CANCELLED'`+t.forUpdate(), orgID, customerID))
 	return v, translate(err, "Subscription")
 }
 
 func (t *tx) NetflixSubscriptionByPAI(orgID, pai string) (crmapi.NetflixSubscription, error) {
 	v, err := scanSubscription(t.queryRow(`SELECT `+subColumns+` FROM netflix_subscriptions
-		WHERE organisation_id = $1 AND pai = $2`, orgID, pai))
+		WHERE organisation_id = $1 AND pai = $2`+t.forUpdate(), orgID, pai))
 	return v, translate(err, "Subscription")
 }
 

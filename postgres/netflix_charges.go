@@ -82,20 +82,20 @@ func (t *tx) UpdateNetflixCharge(c crmapi.NetflixCharge) error {
 }
 
 func (t *tx) NetflixChargeByNumber(orgID, number string) (crmapi.NetflixCharge, error) {
-	c, err := scanCharge(t.queryRow(`SELECT `+chargeColumns+` FROM netflix_charges WHERE organisation_id = $1 AND number = $2`,
+	c, err := scanCharge(t.queryRow(`SELECT `+chargeColumns+` FROM netflix_charges WHERE organisation_id = $1 AND number = $2`+t.forUpdate(),
 		orgID, number))
 	return c, translate(err, "Charge")
 }
 
 func (t *tx) NetflixChargeByID(orgID, id string) (crmapi.NetflixCharge, error) {
-	c, err := scanCharge(t.queryRow(`SELECT `+chargeColumns+` FROM netflix_charges WHERE organisation_id = $1 AND id = $2`,
+	c, err := scanCharge(t.queryRow(`SELECT `+chargeColumns+` FROM netflix_charges WHERE organisation_id = $1 AND id = $2`+t.forUpdate(),
 		orgID, id))
 	return c, translate(err, "Charge")
 }
 
 func (t *tx) NetflixChargeByPartnerID(orgID, partnerID string) (crmapi.NetflixCharge, error) {
 	c, err := scanCharge(t.queryRow(`SELECT `+chargeColumns+` FROM netflix_charges
-		WHERE organisation_id = $1 AND partner_charge_id = $2`, orgID, partnerID))
+		WHERE organisation_id = $1 AND partner_charge_id = $2`+t.forUpdate(), orgID, partnerID))
 	return c, translate(err, "Charge")
 }
 

@@ -54,6 +54,8 @@ type NetflixConfig struct {
 	// ReconcileBatch how many per run (200).
 	ReconcileInterval time.Duration
 	ReconcileBatch    int
+	// ReconcileConcurrency bounds the partner reads a run makes at once (8).
+	ReconcileConcurrency int
 	// ChargesInterval is how often the charges feed is read (1 min).
 	ChargesInterval time.Duration
 	// SweepInterval is how often the outbox is swept for operations whose
@@ -91,6 +93,9 @@ func (c *NetflixConfig) defaults() {
 	}
 	if c.ReconcileBatch <= 0 {
 		c.ReconcileBatch = 200
+	}
+	if c.ReconcileConcurrency <= 0 {
+		c.ReconcileConcurrency = 8
 	}
 }
 
@@ -501,7 +506,13 @@ func (s *NetflixService) storeSignup(ctx context.Context, orgID string, req Netf
 					"subscription %s is waiting for the partner with other sign-up parameters; retry with the same ones or cancel it",
 					live.Number)
 			}
-			if op, err = tx.NextNetflixOperation(orgID, live.ID); err != nil {
+			op, err = tx.NextNetflixOperation(orgID, live.ID)
+			if errors.Is(err, crmapi.ErrNotFound) {
+				// The sign-up was confirmed since the subscription was
+				// read: the caller's second round sees it.
+				return &crmapi.Error{Code: crmapi.Conflict, Message: "Subscription changed", Detail: live.Number}
+			}
+			if err != nil {
 				return err
 			}
 			if op.Kind != crmapi.OpSignup {

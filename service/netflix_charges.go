@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -400,20 +401,42 @@ func (s *NetflixService) Acknowledge(ctx context.Context, orgID string, items []
 	}
 	var failed []FailedCharge
 	err := s.store.Update(ctx, func(tx crmapi.Tx) error {
-		failed = failed[:0]
 		now := s.clock.Now()
-		for _, it := range items {
-			f, err := s.acknowledgeOne(tx, orgID, it, now)
-			if err != nil {
-				return err
-			}
-			if f != nil {
-				failed = append(failed, *f)
-			}
-		}
-		return nil
+		var err error
+		failed = inLockOrder(items, func(it ChargeItem) (*FailedCharge, error) {
+			return s.acknowledgeOne(tx, orgID, it, now)
+		}, &err)
+		return err
 	})
 	return failed, err
+}
+
+// inLockOrder applies one per item in the order of the charge numbers, so
+// that concurrent batches lock the charges' rows in one order and never
+// deadlock, and returns the failures in the items' own order. A database
+// error stops it and is stored in *errp.
+func inLockOrder(items []ChargeItem, one func(ChargeItem) (*FailedCharge, error), errp *error) []FailedCharge {
+	order := make([]int, len(items))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return items[order[a]].Number < items[order[b]].Number })
+	results := make([]*FailedCharge, len(items))
+	for _, i := range order {
+		f, err := one(items[i])
+		if err != nil {
+			*errp = err
+			return nil
+		}
+		results[i] = f
+	}
+	failed := []FailedCharge{}
+	for _, f := range results {
+		if f != nil {
+			failed = append(failed, *f)
+		}
+	}
+	return failed
 }
 
 func failure(it ChargeItem, code crmapi.Code, format string, args ...any) *FailedCharge {
@@ -504,21 +527,17 @@ func (s *NetflixService) decide(ctx context.Context, orgID, param string, items 
 	var failed []FailedCharge
 	var woken map[string]bool
 	err := s.store.Update(ctx, func(tx crmapi.Tx) error {
-		failed, woken = failed[:0], map[string]bool{}
+		woken = map[string]bool{}
 		now := s.clock.Now()
-		for _, it := range items {
+		var err error
+		failed = inLockOrder(items, func(it ChargeItem) (*FailedCharge, error) {
 			f, subID, err := s.decideOne(tx, orgID, it, decision, kind, now)
-			if err != nil {
-				return err
-			}
-			if f != nil {
-				failed = append(failed, *f)
-			}
 			if subID != "" {
 				woken[subID] = true
 			}
-		}
-		return nil
+			return f, err
+		}, &err)
+		return err
 	})
 	if err != nil {
 		return nil, err

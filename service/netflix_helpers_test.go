@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
+	"os"
 	"testing"
 	"time"
 
@@ -65,6 +66,9 @@ func mustNetflix(tb testing.TB, store crmapi.Store, o nfxOptions) *nfx {
 		o.netflix.RetryBase, o.netflix.RetryMax = 5*time.Millisecond, 50*time.Millisecond
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if os.Getenv("CRMAPI_TEST_LOG") != "" {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
 	svc, err := service.New(service.Config{Store: store, Clock: o.clock, SigningKey: []byte("0123456789abcdef0123456789abcdef"),
 		Logger: log, Partner: cl, Netflix: o.netflix})
 	if err != nil {

@@ -149,6 +149,12 @@ func (s *NetflixService) finish(ctx context.Context, op crmapi.NetflixOperation,
 
 func (s *NetflixService) finishTx(tx crmapi.Tx, op crmapi.NetflixOperation, status crmapi.NetflixOperationStatus,
 	why string, acct *partner.Account) error {
+	// The subscription first: every transaction that writes both takes
+	// the subscription's row before its operations' rows.
+	sub, err := tx.NetflixSubscriptionByID(op.OrganisationID, op.SubscriptionID)
+	if err != nil {
+		return err
+	}
 	cur, err := tx.NextNetflixOperation(op.OrganisationID, op.SubscriptionID)
 	if errors.Is(err, crmapi.ErrNotFound) || (err == nil && cur.ID != op.ID) {
 		return nil // another worker got there first
@@ -163,10 +169,6 @@ func (s *NetflixService) finishTx(tx crmapi.Tx, op crmapi.NetflixOperation, stat
 		cur.LastError = why
 	}
 	if err := tx.UpdateNetflixOperation(cur); err != nil {
-		return err
-	}
-	sub, err := tx.NetflixSubscriptionByID(op.OrganisationID, op.SubscriptionID)
-	if err != nil {
 		return err
 	}
 	changed := false
@@ -208,6 +210,9 @@ func (s *NetflixService) failed(ctx context.Context, op crmapi.NetflixOperation,
 func (s *NetflixService) countAttempt(ctx context.Context, op crmapi.NetflixOperation, perr error) error {
 	exhausted := false
 	err := s.store.Update(context.WithoutCancel(ctx), func(tx crmapi.Tx) error {
+		if _, err := tx.NetflixSubscriptionByID(op.OrganisationID, op.SubscriptionID); err != nil {
+			return err // taken first, as in finishTx
+		}
 		cur, err := tx.NextNetflixOperation(op.OrganisationID, op.SubscriptionID)
 		if errors.Is(err, crmapi.ErrNotFound) || (err == nil && (cur.ID != op.ID || cur.Status != crmapi.OpPending)) {
 			return nil

@@ -11,9 +11,6 @@ import (
 	"github.com/crmapi/crmapi/partner"
 )
 
-// reconcileWorkers bounds the partner reads one reconciliation run makes at once.
-const reconcileWorkers = 8
-
 // ReconcileResult counts what one reconciliation run did.
 type ReconcileResult struct {
 	Polled, Changed, Failed int
@@ -41,7 +38,7 @@ func (s *NetflixService) Reconcile(ctx context.Context) (ReconcileResult, error)
 	accts := make([]*partner.Account, len(subs))
 	errs := make([]error, len(subs))
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, reconcileWorkers)
+	sem := make(chan struct{}, s.cfg.ReconcileConcurrency)
 	for i, sub := range subs {
 		wg.Add(1)
 		sem <- struct{}{}

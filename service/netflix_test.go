@@ -2,14 +2,18 @@ package service_test
 
 import (
 	"errors"
+	"io"
+	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/crmapi/crmapi"
 	"github.com/crmapi/crmapi/internal/testdb"
+	"github.com/crmapi/crmapi/jobs"
 	"github.com/crmapi/crmapi/partner"
 	"github.com/crmapi/crmapi/partner/emulator"
 	"github.com/crmapi/crmapi/service"
+	"github.com/riverqueue/river"
 )
 
 func TestNetflixLifeCycle(t *testing.T) {
@@ -248,3 +252,35 @@ func TestNetflixCreateValidation(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// An operation whose job was never inserted (the process died after the
+// commit) is found by the periodic sweep and applied.
+func TestNetflixSweepFindsLostJobs(t *testing.T) {
+	store := testdb.SQLite(t)
+	f := mustNetflix(t, store, nfxOptions{netflix: service.NetflixConfig{SweepInterval: 50 * time.Millisecond,
+		ReconcileInterval: time.Hour}})
+	f.create("pci1")
+	f.redeem("pci1")
+	// No queue yet: the commit happens, the job insert does not.
+	if err := f.svc.Netflix.Suspend(f.ctx, f.org.ID, "pci1"); err != nil {
+		t.Fatal(err)
+	}
+	workers := river.NewWorkers()
+	q, err := jobs.Open(f.ctx, store, jobs.Config{Workers: workers, Periodic: f.svc.Jobs(workers), PollInterval: 20 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc.UseQueue(q)
+	if err := q.Start(f.ctx); err != nil {
+		t.Fatal(err)
+	}
+	defer q.Stop(f.ctx)
+	deadline := time.Now().Add(10 * time.Second)
+	for f.account("pci1").State != partner.StateSuspended {
+		if time.Now().After(deadline) {
+			t.Fatal("the sweep did not apply the operation within 10 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
