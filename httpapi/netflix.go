@@ -44,9 +44,13 @@ type priceView struct {
 }
 
 // subscriptionView is one element of subscriptions/show. netflix_sate is
-// the documented (misspelt) key; netflix_state carries the same value.
+// the documented (misspelt) key; netflix_state carries the same value. The
+// two customer identifiers are extensions, so that a look-up by one tells
+// the other.
 type subscriptionView struct {
 	SubscriptionNumber string          `json:"subscription_number"`
+	CustomerID         string          `json:"billing_system_customer_identifier"`
+	PAI                *string         `json:"netflix_customer_identifier"`
 	NetflixSate        string          `json:"netflix_sate"`
 	NetflixState       string          `json:"netflix_state"`
 	LifeCycleState     string          `json:"life_cycle_state"`
@@ -55,9 +59,13 @@ type subscriptionView struct {
 }
 
 func viewSubscription(sh service.NetflixShown, loc *time.Location) subscriptionView {
-	v := subscriptionView{SubscriptionNumber: sh.Subscription.Number, NetflixSate: sh.Subscription.NetflixState(),
+	v := subscriptionView{SubscriptionNumber: sh.Subscription.Number, CustomerID: sh.Subscription.CustomerID,
+		NetflixSate: sh.Subscription.NetflixState(),
 		NetflixState: sh.Subscription.NetflixState(), LifeCycleState: string(sh.Subscription.LifeCycleState),
 		PromotionsSet: []promotionView{}, PricesSet: []priceView{}}
+	if pai := sh.Subscription.PAI; pai != "" {
+		v.PAI = &pai
+	}
 	for _, p := range sh.Promotions {
 		v.PromotionsSet = append(v.PromotionsSet, viewPromotion(p.NetflixPromotion, loc))
 	}

@@ -5,6 +5,8 @@
 //	crmapid migrate
 //	crmapid bootstrap --organisation NAME [--username admin]
 //	crmapid units|users|keys …
+//	crmapid emulator [--listen 127.0.0.1:8081]
+//	crmapid netflix attention|retry --organisation NAME
 //	crmapid version
 package main
 
@@ -42,6 +44,8 @@ Commands:
   users       manage users:                 users list|add|set-password|disable|enable --organisation ORG …
   keys        manage web API keys:          keys list|create|revoke --organisation ORG …
   bench       load benchmark with a same-run ceiling (see docs/performance.md)
+  emulator    run the Netflix partner emulator on its own: emulator --listen 127.0.0.1:8081
+  netflix     Netflix partner work needing attention: netflix attention|retry --organisation ORG …
   version     print the version
 
 Every command takes the database flags (--data-dir, --database); run
@@ -70,6 +74,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdKeys(ctx, rest, stdout, stderr)
 	case "bench":
 		return cmdBench(ctx, rest, stdout, stderr)
+	case "emulator":
+		return cmdEmulator(ctx, rest, stdout, stderr)
+	case "netflix":
+		return cmdNetflix(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "crmapid", versionString())
 		return nil
