@@ -60,7 +60,7 @@ type subscriptionView struct {
 
 func viewSubscription(sh service.NetflixShown, loc *time.Location) subscriptionView {
 	v := subscriptionView{SubscriptionNumber: sh.Subscription.Number, CustomerID: sh.Subscription.CustomerID,
-		NetflixSate: sh.Subscription.NetflixState(),
+		NetflixSate:  sh.Subscription.NetflixState(),
 		NetflixState: sh.Subscription.NetflixState(), LifeCycleState: string(sh.Subscription.LifeCycleState),
 		PromotionsSet: []promotionView{}, PricesSet: []priceView{}}
 	if pai := sh.Subscription.PAI; pai != "" {
