@@ -52,7 +52,9 @@ func (n *netflixEnv) run(t *testing.T, cases ...wireCase) {
 	}
 }
 
-func customer(id string) map[string]any { return map[string]any{"billing_system_customer_identifier": id} }
+func customer(id string) map[string]any {
+	return map[string]any{"billing_system_customer_identifier": id}
+}
 
 func item(number, customer, ref string) map[string]any {
 	it := map[string]any{"number": number, "billing_system_customer_identifier": customer}
