@@ -343,4 +343,3 @@ func ackClient(i int, w *wire, rng *rand.Rand, led *ackLedger) error {
 	}
 	return fmt.Errorf("still listing charges after 5000 rounds")
 }
-
