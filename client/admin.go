@@ -97,3 +97,22 @@ func (c *Client) CreateAPIKey(ctx context.Context, name, username string, opts .
 func (c *Client) RevokeAPIKey(ctx context.Context, id string) error {
 	return c.Call(ctx, "admin/web_api_keys/revoke", map[string]any{"id": id}, nil)
 }
+
+// TestClock is a test organisation's clock.
+type TestClock struct {
+	TestOrganisation bool   `json:"test_organisation"`
+	Now              string `json:"now"`
+	OffsetSeconds    int64  `json:"offset_seconds"`
+}
+
+// ShowTestClock shows the organisation's clock (admin).
+func (c *Client) ShowTestClock(ctx context.Context) (TestClock, error) {
+	var out TestClock
+	return out, c.Call(ctx, "test_clock/show", nil, &out)
+}
+
+// AdvanceTestClock moves a test organisation's clock forward (admin).
+func (c *Client) AdvanceTestClock(ctx context.Context, seconds int64) (TestClock, error) {
+	var out TestClock
+	return out, c.Call(ctx, "test_clock/advance", map[string]any{"seconds": seconds}, &out)
+}

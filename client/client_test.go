@@ -3,35 +3,18 @@ package client
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"testing"
 	"time"
 
-	"github.com/crmapi/crmapi/httpapi"
-	"github.com/crmapi/crmapi/internal/testdb"
-	"github.com/crmapi/crmapi/service"
+	"github.com/crmapi/crmapi/internal/apitest"
 )
 
-const password = "correct horse battery"
+const password = apitest.Password
 
-// startServer runs a real server over a real SQLite store.
 func startServer(t *testing.T) string {
 	t.Helper()
-	store := testdb.SQLite(t)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc, err := service.New(service.Config{Store: store, SigningKey: []byte("0123456789abcdef0123456789abcdef"), Logger: log,
-		LoginLimits: service.LoginLimits{ClientAttempts: 100, AccountAttempts: 100, Window: time.Minute}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.Auth.Bootstrap(context.Background(), service.Bootstrap{Organisation: "ACME", Password: password}); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(httpapi.NewServer(httpapi.Config{Services: svc, Store: store, Logger: log}))
-	t.Cleanup(srv.Close)
-	return srv.URL
+	url, _ := apitest.Start(t)
+	return url
 }
 
 func TestClient(t *testing.T) {

@@ -184,7 +184,27 @@ var (
 	identifierType = reflect.TypeFor[Identifier]()
 	fieldsSetType  = reflect.TypeFor[FieldsSet]()
 	rawType        = reflect.TypeFor[json.RawMessage]()
+	marshalerType  = reflect.TypeFor[json.Marshaler]()
 )
+
+// jsonKind names the JSON type of an encoded value.
+func jsonKind(b []byte) string {
+	switch {
+	case len(b) == 0:
+		return "null"
+	case b[0] == '"':
+		return "string"
+	case b[0] == '{':
+		return "object"
+	case b[0] == '[':
+		return "array"
+	case b[0] == 't' || b[0] == 'f':
+		return "boolean"
+	case b[0] == 'n':
+		return "null"
+	}
+	return "number"
+}
 
 func (g *schemaGen) schema(t reflect.Type, request bool) any {
 	if t == nil {
@@ -217,6 +237,15 @@ func (g *schemaGen) base(t reflect.Type, request bool) any {
 			"description": "Fields to return: comma-separated or an array; dotted paths reach nested objects."}
 	case t == rawType:
 		return map[string]any{}
+	case t == reflect.TypeFor[json.Number]():
+		return map[string]any{"type": "number"}
+	case !request && t.Implements(marshalerType):
+		// A type with its own encoding: its zero value tells the JSON kind.
+		if b, err := json.Marshal(reflect.Zero(t).Interface()); err == nil {
+			return map[string]any{"type": jsonKind(b)}
+		}
+	case request && reflect.PointerTo(t).Implements(unmarshalerType) && t.Kind() != reflect.Struct:
+		return map[string]any{"type": []string{"string", "number"}}
 	}
 	switch t.Kind() {
 	case reflect.String:
@@ -245,10 +274,11 @@ func (g *schemaGen) object(t reflect.Type, request bool) any {
 	semi := map[string][]string{}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
-		if !f.IsExported() {
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		// encoding/json promotes the fields of embedded structs, exported or not.
+		if !f.IsExported() && !(f.Anonymous && name == "") {
 			continue
 		}
-		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
 		if name == "-" {
 			continue
 		}

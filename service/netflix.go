@@ -30,11 +30,6 @@ type Partner interface {
 	DeclineCharge(ctx context.Context, operator, chargeID, opID string) (partner.Charge, error)
 }
 
-// JobInserter adds background jobs; *jobs.Queue implements it.
-type JobInserter interface {
-	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error
-}
-
 // NetflixConfig tunes the Netflix service. Zero values take the defaults
 // given; tests shorten the intervals.
 type NetflixConfig struct {
@@ -113,6 +108,8 @@ type NetflixService struct {
 	cfg     NetflixConfig
 	log     *slog.Logger
 	queue   atomic.Pointer[JobInserter]
+	// events, when set, receives the subscription and charge events.
+	events *EventService
 }
 
 func newNetflixService(cfg Config) *NetflixService {

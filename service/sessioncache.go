@@ -33,14 +33,14 @@ func newSessionCache() *sessionCache { return &sessionCache{entries: map[string]
 
 func cacheKey(org, jti string) string { return org + "\x00" + jti }
 
-// get returns the cached caller when it was checked within the TTL and its
-// session has not expired; wall time, not the service clock, measures the
-// TTL because it bounds staleness across processes.
-func (c *sessionCache) get(key string, now time.Time) (crmapi.Caller, bool) {
+// get returns the cached caller when it was checked within the TTL; wall
+// time, not the service clock, measures the TTL because it bounds
+// staleness across processes. The caller checks expiry.
+func (c *sessionCache) get(key string) (crmapi.Caller, bool) {
 	c.mu.RLock()
 	e, ok := c.entries[key]
 	c.mu.RUnlock()
-	if !ok || time.Since(e.checked) > sessionCacheTTL || !now.Before(e.caller.ExpiresAt) {
+	if !ok || time.Since(e.checked) > sessionCacheTTL {
 		return crmapi.Caller{}, false
 	}
 	return e.caller, true
@@ -74,6 +74,18 @@ func (c *sessionCache) dropUser(orgID, userID string) {
 	c.mu.Lock()
 	for k, e := range c.entries {
 		if e.caller.Organisation.ID == orgID && e.caller.User.ID == userID {
+			delete(c.entries, k)
+		}
+	}
+	c.mu.Unlock()
+}
+
+// dropOrganisation forgets every cached session of an organisation (its
+// clock moved).
+func (c *sessionCache) dropOrganisation(orgID string) {
+	c.mu.Lock()
+	for k, e := range c.entries {
+		if e.caller.Organisation.ID == orgID {
 			delete(c.entries, k)
 		}
 	}

@@ -358,3 +358,27 @@ func testSessionCaller(t *testing.T, s crmapi.Store) {
 		return nil
 	})
 }
+
+func init() {
+	addCase("TestClockOffset", testClockOffset)
+}
+
+func testClockOffset(t *testing.T, s crmapi.Store) {
+	prod := MustTenant(t, s, "ACME")
+	lab := crmapi.Organisation{ID: crmapi.NewID(), Name: "Lab", TimeZone: "UTC", Test: true, CreatedAt: T0}
+	mustUpdate(t, s, func(tx crmapi.Tx) error { return tx.CreateOrganisation(lab) })
+	mustUpdate(t, s, func(tx crmapi.Tx) error { return tx.SetOrganisationClockOffset(lab.ID, 90*time.Minute) })
+	err := s.Update(context.Background(), func(tx crmapi.Tx) error { return tx.SetOrganisationClockOffset(prod.Org.ID, time.Hour) })
+	wantCode(t, err, crmapi.NotFound)
+	mustView(t, s, func(tx crmapi.Tx) error {
+		got, err := tx.OrganisationByName("Lab")
+		if err != nil || got.ClockOffset != 90*time.Minute {
+			t.Errorf("offset = %v, %v", got.ClockOffset, err)
+		}
+		p, _ := tx.OrganisationByID(prod.Org.ID)
+		if p.ClockOffset != 0 {
+			t.Errorf("production offset = %v", p.ClockOffset)
+		}
+		return nil
+	})
+}

@@ -213,6 +213,14 @@ func (a *app) runCommand(ctx context.Context, c command, args []string) error {
 			continue
 		}
 		switch o.Kind {
+		case list:
+			items := []string{}
+			for _, item := range strings.Split(v, ",") {
+				if item = strings.TrimSpace(item); item != "" {
+					items = append(items, item)
+				}
+			}
+			setPath(params, o.Param, items)
 		case number, raw:
 			if !json.Valid([]byte(v)) {
 				return usagef("%s: --%s: %q is not valid", c.Path, o.Flag, v)

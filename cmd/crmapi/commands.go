@@ -30,6 +30,7 @@ const (
 	number              // a JSON number (integers and decimals alike)
 	boolean             // true/false
 	raw                 // JSON text as given
+	list                // comma-separated values, sent as a JSON array of strings
 )
 
 // commands is the CLI's command table: one entry per API method. Its order
@@ -61,6 +62,47 @@ var commands = []command{
 			{Flag: "name", Param: "name", Required: true, Positional: true},
 			{Flag: "username", Param: "username", Usage: "the user the key acts as (default: you)"},
 			{Flag: "unit", Param: "unit"}}},
+	{Path: "clock show", Method: "test_clock/show", Summary: "show the organisation's test clock (admin)"},
+	{Path: "clock advance", Method: "test_clock/advance", Summary: "move a test organisation's clock forward (admin)",
+		Options: []option{{Flag: "seconds", Param: "seconds", Kind: number, Required: true, Positional: true}}},
 	{Path: "keys revoke", Method: "admin/web_api_keys/revoke", Summary: "revoke a web API key (admin)",
 		Options: []option{{Flag: "id", Param: "id", Required: true, Positional: true}}},
+
+	{Path: "webhooks list", Method: "webhooks/endpoints/list", Summary: "list webhook endpoints and their pending and failed deliveries (admin)",
+		Columns: []string{"id", "url", "event_types", "enabled", "pending_deliveries", "failed_deliveries"}},
+	{Path: "webhooks create", Method: "webhooks/endpoints/create", Summary: "add a webhook endpoint; its signing secret is shown once (admin)",
+		Options: []option{
+			{Flag: "url", Param: "url", Required: true, Positional: true, Usage: "http or https URL to POST events to"},
+			{Flag: "event-types", Param: "event_types", Kind: list, Usage: "comma-separated event types (default: every type)"}}},
+	{Path: "webhooks update", Method: "webhooks/endpoints/update", Summary: "change a webhook endpoint (admin)",
+		Options: []option{
+			{Flag: "id", Param: "id", Required: true, Positional: true},
+			{Flag: "url", Param: "url"},
+			{Flag: "event-types", Param: "event_types", Kind: list, Usage: "comma-separated event types, or * for every type"},
+			{Flag: "enabled", Param: "enabled", Kind: boolean, Usage: "--enabled to enable, --enabled=false to disable"},
+			{Flag: "rotate-secret", Param: "rotate_secret", Kind: boolean, Usage: "replace the signing secret now and show the new one"}}},
+	{Path: "webhooks delete", Method: "webhooks/endpoints/delete", Summary: "remove a webhook endpoint and its deliveries (admin)",
+		Options: []option{{Flag: "id", Param: "id", Required: true, Positional: true}}},
+	{Path: "webhooks deliveries", Method: "webhooks/deliveries/list", Summary: "list webhook deliveries, newest first (admin)",
+		Options: []option{
+			{Flag: "event", Param: "event_id", Usage: "deliveries of this event"},
+			{Flag: "endpoint", Param: "endpoint_id", Usage: "deliveries to this endpoint"},
+			{Flag: "state", Param: "state", Usage: "PENDING, DELIVERED or FAILED"},
+			{Flag: "limit", Param: "number_of_results", Kind: number, Usage: "page size, at most 100 (default 20)"},
+			{Flag: "offset", Param: "offset", Kind: number}},
+		Columns: []string{"id", "event_id", "endpoint_id", "state", "attempts", "last_status", "next_attempt_date", "delivered_date"}},
+	{Path: "events list", Method: "events/list", Summary: "list events, oldest first, to replay from (admin)",
+		Options: []option{
+			{Flag: "after", Param: "after_sequence", Kind: number, Usage: "events after this sequence number"},
+			{Flag: "cursor", Param: "cursor", Usage: "next_cursor of the previous page"},
+			{Flag: "type", Param: "type", Usage: "only events of this type"},
+			{Flag: "limit", Param: "number_of_results", Kind: number, Usage: "page size, at most 100 (default 20)"}},
+		Columns: []string{"sequence", "id", "type", "created_date"}},
+	{Path: "events show", Method: "events/show", Summary: "show an event as webhooks carry it (admin)",
+		Options: []option{{Flag: "id", Param: "id", Required: true, Positional: true}}},
+	{Path: "events redeliver", Method: "events/redeliver", Summary: "send an event again, to one endpoint or every subscribed one (admin)",
+		Options: []option{
+			{Flag: "id", Param: "id", Required: true, Positional: true},
+			{Flag: "endpoint", Param: "endpoint_id", Usage: "only to this endpoint (default: every enabled, subscribed one)"}},
+		Columns: []string{"id", "endpoint_id", "state", "next_attempt_date"}},
 }

@@ -35,11 +35,15 @@ type benchConfig struct {
 	JSONOut     string
 	ServerPID   int
 	Org, User   string
+	// Processes is how many crmapid processes share the database (PostgreSQL only).
+	Processes int
 }
 
 // benchEnv is what a workload prepares against.
 type benchEnv struct {
-	url    string
+	url string
+	// urls are every server process; workloads spread workers over them.
+	urls   []string
 	token  string
 	client *client.Client
 	http   *http.Client
@@ -75,6 +79,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&bc.Workloads, "workloads", "", "comma-separated workloads (default: all)")
 	fs.StringVar(&bc.JSONOut, "json", "", "also write the report as JSON to this file")
 	fs.IntVar(&bc.ServerPID, "server-pid", 0, "with --target: the server's process id, to report its peak RSS")
+	fs.IntVar(&bc.Processes, "processes", 1, "with no --target: how many crmapid processes to start on the one database (more than 1 needs --database postgres://…); the load is spread over them")
 	fs.StringVar(&bc.Org, "organisation", "DEMO", "organisation to log in to")
 	fs.StringVar(&bc.User, "username", "admin", "user to log in as (password from CRMAPI_PASSWORD; the demo's by default)")
 	if err := fs.Parse(args); err != nil {
@@ -83,20 +88,24 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if bc.Connections < 1 || bc.Duration <= 0 {
 		return errors.New("bench: --connections ≥ 1 and --duration > 0")
 	}
+	if bc.Processes < 1 || (bc.Processes > 1 && (bc.Target != "" || !strings.HasPrefix(bc.Database, "postgres"))) {
+		return errors.New("bench: --processes > 1 needs --database postgres://… and no --target")
+	}
 	selected, err := selectWorkloads(bc.Workloads)
 	if err != nil {
 		return err
 	}
-	url, pid, stop, err := benchServer(ctx, &bc, stderr)
+	urls, pid, stop, err := benchServers(ctx, &bc, stderr)
 	if err != nil {
 		return err
 	}
 	defer stop()
+	url := urls[0]
 	password := os.Getenv("CRMAPI_PASSWORD")
 	if password == "" {
 		password = demoPassword
 	}
-	env := &benchEnv{url: url, client: client.New(url), http: &http.Client{Transport: &http.Transport{
+	env := &benchEnv{url: url, urls: urls, client: client.New(url), http: &http.Client{Transport: &http.Transport{
 		MaxIdleConns: bc.Connections * 2, MaxIdleConnsPerHost: bc.Connections * 2, MaxConnsPerHost: bc.Connections,
 		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext}, Timeout: 30 * time.Second}}
 	if err := env.client.Login(ctx, client.Credentials{Username: bc.User, Password: password, Organisation: bc.Org}); err != nil {
@@ -150,17 +159,48 @@ func selectWorkloads(list string) ([]workload, error) {
 	return out, nil
 }
 
-// benchServer returns the URL to drive: --target, or a crmapid started as
-// a child process (so that its RSS is its own, apart from the load client's).
-func benchServer(ctx context.Context, bc *benchConfig, stderr io.Writer) (string, int, func(), error) {
+// benchServers returns the URLs to drive: --target (comma-separated), or
+// crmapid processes started as children (so that the RSS reported is the
+// server's own, apart from the load client's). With several processes they
+// share the database and the data directory (hence the signing key).
+func benchServers(ctx context.Context, bc *benchConfig, stderr io.Writer) ([]string, int, func(), error) {
 	if bc.Target != "" {
-		return strings.TrimRight(bc.Target, "/"), bc.ServerPID, func() {}, nil
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		return "", 0, nil, err
+		var urls []string
+		for _, u := range strings.Split(bc.Target, ",") {
+			urls = append(urls, strings.TrimRight(u, "/"))
+		}
+		return urls, bc.ServerPID, func() {}, nil
 	}
 	dir, err := os.MkdirTemp("", "crmapi-bench-")
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	var urls []string
+	var stops []func()
+	stopAll := func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
+		}
+		os.RemoveAll(dir)
+	}
+	firstPID := 0
+	for i := 0; i < bc.Processes; i++ {
+		url, pid, stop, err := benchServer(ctx, bc, dir, stderr)
+		if err != nil {
+			stopAll()
+			return nil, 0, nil, err
+		}
+		if i == 0 {
+			firstPID = pid
+		}
+		urls, stops = append(urls, url), append(stops, stop)
+	}
+	return urls, firstPID, stopAll, nil
+}
+
+// benchServer starts one crmapid child on dir's data and waits until ready.
+func benchServer(ctx context.Context, bc *benchConfig, dir string, stderr io.Writer) (string, int, func(), error) {
+	exe, err := os.Executable()
 	if err != nil {
 		return "", 0, nil, err
 	}
@@ -188,7 +228,6 @@ func benchServer(ctx context.Context, bc *benchConfig, stderr io.Writer) (string
 		case <-time.After(30 * time.Second):
 			cmd.Process.Kill()
 		}
-		os.RemoveAll(dir)
 	}
 	url := "http://" + addr
 	deadline := time.Now().Add(60 * time.Second)
@@ -253,8 +292,9 @@ func prepareCeiling(ctx context.Context, env *benchEnv, conns int) (request, err
 
 func prepareUnitsList(ctx context.Context, env *benchEnv, conns int) (request, error) {
 	body, _ := json.Marshal(map[string]any{"token": env.token})
-	url := env.url + client.Prefix + "admin/units/list"
-	return func(ctx context.Context, _ int, _ int64) string { return postJSON(ctx, env.http, url, body) }, nil
+	return func(ctx context.Context, w int, _ int64) string {
+		return postJSON(ctx, env.http, env.method(w, "admin/units/list"), body)
+	}, nil
 }
 
 // benchResult is one workload's figures.
@@ -437,6 +477,9 @@ func newReport(bc benchConfig, results []benchResult, pid int) benchReport {
 		}
 	}
 	engine := engineName(bc.Database)
+	if bc.Processes > 1 {
+		engine = fmt.Sprintf("%s, %d crmapid processes", engine, bc.Processes)
+	}
 	if bc.Target != "" {
 		engine = "external (" + bc.Target + ")"
 	}
@@ -465,3 +508,8 @@ func (r benchReport) print(w io.Writer) {
 }
 
 func numCPU() int { return runtime.NumCPU() }
+
+// method is the URL of an API method on the server worker w drives.
+func (e *benchEnv) method(w int, path string) string {
+	return e.urls[w%len(e.urls)] + client.Prefix + path
+}
