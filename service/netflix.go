@@ -586,7 +586,7 @@ func (s *NetflixService) change(ctx context.Context, orgID, customerID string, c
 	}
 	now := s.clock.Now()
 	var sub crmapi.NetflixSubscription
-	err := s.store.Update(ctx, func(tx crmapi.Tx) error {
+	err := s.update(ctx, func(tx crmapi.Tx, em *emitter) error {
 		var err error
 		sub, err = tx.LiveNetflixSubscription(orgID, customerID)
 		if errors.Is(err, crmapi.ErrNotFound) {
@@ -608,6 +608,7 @@ func (s *NetflixService) change(ctx context.Context, orgID, customerID string, c
 		if err != nil {
 			return err
 		}
+		before := sub
 		sub.LifeCycleState, sub.UpdatedAt = next, now
 		if next == crmapi.NetflixCancelled {
 			sub.CancelledAt = &now
@@ -619,7 +620,10 @@ func (s *NetflixService) change(ctx context.Context, orgID, customerID string, c
 		if err := tx.UpdateNetflixSubscription(sub); err != nil {
 			return err
 		}
-		return tx.AddNetflixOperation(op)
+		if err := tx.AddNetflixOperation(op); err != nil {
+			return err
+		}
+		return em.subscription(tx, before, sub)
 	})
 	if err != nil {
 		return err
