@@ -377,7 +377,7 @@ func (s *NetflixService) Create(ctx context.Context, orgID string, req NetflixCr
 		return NetflixSignup{}, signupRefused(final, err)
 	}
 	if opNow.ID == op.ID && opNow.Status == crmapi.OpPending {
-		s.enqueue(bg, NetflixApplyArgs{OrganisationID: orgID, SubscriptionID: sub.ID})
+		s.enqueue(bg, NetflixApplyArgs{OrganisationID: orgID, SubscriptionID: sub.ID, Sequence: op.Sequence})
 	}
 	s.log.WarnContext(ctx, "netflix: sign-up not confirmed in time", "org", orgID, "subscription", sub.Number, "err", errString(err))
 	return NetflixSignup{}, partnerUnavailable(fmt.Sprintf("the partner did not confirm the sign-up in time; subscription %s "+
@@ -628,7 +628,7 @@ func (s *NetflixService) change(ctx context.Context, orgID, customerID string, c
 	if err != nil {
 		return err
 	}
-	s.enqueue(context.WithoutCancel(ctx), NetflixApplyArgs{OrganisationID: orgID, SubscriptionID: sub.ID})
+	s.enqueue(context.WithoutCancel(ctx), NetflixApplyArgs{OrganisationID: orgID, SubscriptionID: sub.ID, Sequence: sub.LastSequence})
 	return nil
 }
 

@@ -539,15 +539,15 @@ func (s *NetflixService) decide(ctx context.Context, orgID, param string, items 
 		return nil, err
 	}
 	var failed []FailedCharge
-	var woken map[string]bool
+	var woken map[string]int64
 	err := s.store.Update(ctx, func(tx crmapi.Tx) error {
-		woken = map[string]bool{}
+		woken = map[string]int64{}
 		now := s.clock.Now()
 		var err error
 		failed = inLockOrder(items, func(it ChargeItem) (*FailedCharge, error) {
-			f, subID, err := s.decideOne(tx, orgID, it, decision, kind, now)
+			f, subID, seq, err := s.decideOne(tx, orgID, it, decision, kind, now)
 			if subID != "" {
-				woken[subID] = true
+				woken[subID] = seq
 			}
 			return f, err
 		}, &err)
@@ -556,54 +556,54 @@ func (s *NetflixService) decide(ctx context.Context, orgID, param string, items 
 	if err != nil {
 		return nil, err
 	}
-	for subID := range woken {
-		s.enqueue(context.WithoutCancel(ctx), NetflixApplyArgs{OrganisationID: orgID, SubscriptionID: subID})
+	for subID, seq := range woken {
+		s.enqueue(context.WithoutCancel(ctx), NetflixApplyArgs{OrganisationID: orgID, SubscriptionID: subID, Sequence: seq})
 	}
 	return failed, nil
 }
 
 func (s *NetflixService) decideOne(tx crmapi.Tx, orgID string, it ChargeItem, decision string,
-	kind crmapi.NetflixOperationKind, now time.Time) (*FailedCharge, string, error) {
+	kind crmapi.NetflixOperationKind, now time.Time) (*FailedCharge, string, int64, error) {
 	c, f, err := chargeOf(tx, orgID, it)
 	if f != nil || err != nil {
-		return f, "", err
+		return f, "", 0, err
 	}
 	if c.Decision != "" {
 		if c.Decision == decision && c.DecisionReference == it.Reference {
-			return nil, "", nil
+			return nil, "", 0, nil
 		}
-		return failure(it, crmapi.InvalidLifeCycleState, "charge %s is already %s", it.Number, c.Decision), "", nil
+		return failure(it, crmapi.InvalidLifeCycleState, "charge %s is already %s", it.Number, c.Decision), "", 0, nil
 	}
 	if c.Status.Processed() {
-		return failure(it, crmapi.InvalidLifeCycleState, "charge %s is already %s", it.Number, c.Status), "", nil
+		return failure(it, crmapi.InvalidLifeCycleState, "charge %s is already %s", it.Number, c.Status), "", 0, nil
 	}
 	if c.SubscriptionID == "" {
-		return failure(it, crmapi.InvalidLifeCycleState, "charge %s has no subscription", it.Number), "", nil
+		return failure(it, crmapi.InvalidLifeCycleState, "charge %s has no subscription", it.Number), "", 0, nil
 	}
 	if it.Reference != "" {
 		err := tx.ClaimNetflixReference(crmapi.NetflixReference{OrganisationID: orgID, Reference: it.Reference,
 			ChargeID: c.ID, Use: decision, CreatedAt: now})
 		if crmapi.ErrorCode(err) == crmapi.Conflict {
-			return failure(it, crmapi.DuplicateReferenceNumber, "reference_number %s is already used", it.Reference), "", nil
+			return failure(it, crmapi.DuplicateReferenceNumber, "reference_number %s is already used", it.Reference), "", 0, nil
 		}
 		if err != nil {
-			return nil, "", err
+			return nil, "", 0, err
 		}
 	}
 	c.Decision, c.DecisionReference, c.DecisionAt = decision, it.Reference, &now
 	if err := tx.UpdateNetflixCharge(c); err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	sub, err := tx.NetflixSubscriptionByID(orgID, c.SubscriptionID)
 	if err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	sub.LastSequence++
 	sub.UpdatedAt = now
 	op := crmapi.NetflixOperation{ID: crmapi.NewID(), OrganisationID: orgID, SubscriptionID: sub.ID, Sequence: sub.LastSequence,
 		Kind: kind, OperationID: crmapi.NewID(), ChargeID: c.ID, Status: crmapi.OpPending, CreatedAt: now, UpdatedAt: now}
 	if err := tx.UpdateNetflixSubscription(sub); err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
-	return nil, sub.ID, tx.AddNetflixOperation(op)
+	return nil, sub.ID, op.Sequence, tx.AddNetflixOperation(op)
 }

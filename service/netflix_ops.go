@@ -340,7 +340,7 @@ func (s *NetflixService) SweepOperations(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	for _, w := range work {
-		s.enqueue(ctx, NetflixApplyArgs{OrganisationID: w.OrganisationID, SubscriptionID: w.SubscriptionID})
+		s.enqueue(ctx, NetflixApplyArgs{OrganisationID: w.OrganisationID, SubscriptionID: w.SubscriptionID, Sequence: w.Sequence})
 	}
 	return len(work), nil
 }
@@ -390,6 +390,7 @@ func (s *NetflixService) AttentionCount(ctx context.Context) (int, error) {
 // Codes: NOT_FOUND.
 func (s *NetflixService) Retry(ctx context.Context, orgID, number string) error {
 	var sub crmapi.NetflixSubscription
+	var seq int64
 	err := s.store.Update(ctx, func(tx crmapi.Tx) error {
 		var err error
 		if sub, err = tx.NetflixSubscriptionByNumber(orgID, number); err != nil {
@@ -397,6 +398,7 @@ func (s *NetflixService) Retry(ctx context.Context, orgID, number string) error 
 		}
 		now := s.clock.Now()
 		if op, err := tx.NextNetflixOperation(orgID, sub.ID); err == nil && op.Status == crmapi.OpFailed {
+			seq = op.Sequence
 			op.Status, op.Attempts, op.UpdatedAt = crmapi.OpPending, 0, now
 			if err := tx.UpdateNetflixOperation(op); err != nil {
 				return err
@@ -410,7 +412,7 @@ func (s *NetflixService) Retry(ctx context.Context, orgID, number string) error 
 	if err != nil {
 		return err
 	}
-	s.enqueue(context.WithoutCancel(ctx), NetflixApplyArgs{OrganisationID: orgID, SubscriptionID: sub.ID})
+	s.enqueue(context.WithoutCancel(ctx), NetflixApplyArgs{OrganisationID: orgID, SubscriptionID: sub.ID, Sequence: seq})
 	return nil
 }
 
