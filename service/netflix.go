@@ -351,7 +351,7 @@ func (s *NetflixService) Create(ctx context.Context, orgID string, req NetflixCr
 	if delivered {
 		return signupOf(sub), s.markDelivered(ctx, sub)
 	}
-	cctx, cancel := context.WithTimeout(ctx, s.cfg.CallTimeout)
+	cctx, cancel := context.WithTimeout(pendingCtx, s.cfg.CallTimeout)
 	err = s.applyOperation(cctx, op, true)
 	cancel()
 	bg := context.WithoutCancel(ctx)
