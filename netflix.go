@@ -281,10 +281,12 @@ type NetflixReference struct {
 	CreatedAt time.Time
 }
 
-// NetflixWork names a subscription with partner work outstanding.
+// NetflixWork names a subscription with partner work outstanding and the
+// sequence of its first pending operation.
 type NetflixWork struct {
 	OrganisationID string
 	SubscriptionID string
+	Sequence       int64
 }
 
 // NetflixStore is what a transaction offers for Netflix subscriptions,

@@ -165,7 +165,7 @@ func testNetflixOperations(t *testing.T, s crmapi.Store) {
 	}
 	mustView(t, s, func(tx crmapi.Tx) error {
 		work, err := tx.NetflixPendingWork(T0.Add(time.Hour), 10)
-		if err != nil || len(work) != 1 || work[0] != (crmapi.NetflixWork{OrganisationID: a.Org.ID, SubscriptionID: sub.ID}) {
+		if err != nil || len(work) != 1 || work[0] != (crmapi.NetflixWork{OrganisationID: a.Org.ID, SubscriptionID: sub.ID, Sequence: 1}) {
 			t.Errorf("NetflixPendingWork = %v, %v", work, err)
 		}
 		work, _ = tx.NetflixPendingWork(T0, 10)
