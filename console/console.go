@@ -71,6 +71,11 @@ func (c *Console) routes() {
 	c.mux.Handle("GET /console/accounts/{number}", c.signedIn(c.account))
 	c.mux.Handle("GET /console/authorisations/{number}/cancel", c.signedIn(c.confirmCancelHold))
 	c.mux.Handle("POST /console/authorisations/{number}/cancel", c.signedIn(c.cancelHold))
+	c.mux.Handle("GET /console/netflix", c.signedIn(c.netflix))
+	c.mux.Handle("GET /console/netflix/{action}", c.signedIn(c.confirmChange))
+	c.mux.Handle("POST /console/netflix/{action}", c.signedIn(c.doChange))
+	c.mux.Handle("GET /console/netflix/charges/{number}/acknowledge", c.signedIn(c.confirmAcknowledge))
+	c.mux.Handle("POST /console/netflix/charges/{number}/acknowledge", c.signedIn(c.acknowledge))
 	c.mux.Handle("/console/", c.signedIn(c.notFound))
 }
 

@@ -18,6 +18,8 @@ import (
 	"github.com/crmapi/crmapi/console"
 	"github.com/crmapi/crmapi/httpapi"
 	"github.com/crmapi/crmapi/internal/testdb"
+	"github.com/crmapi/crmapi/partner"
+	"github.com/crmapi/crmapi/partner/emulator"
 	"github.com/crmapi/crmapi/service"
 )
 
@@ -30,6 +32,8 @@ type world struct {
 	t       testing.TB
 	srv     *httptest.Server
 	svc     *service.Services
+	store   crmapi.Store
+	emu     *emulator.Emulator
 	clock   *crmapi.ManualClock
 	org     crmapi.Organisation
 	account service.AccountDetail
@@ -52,14 +56,19 @@ func mustWorld(tb testing.TB, opts ...func(*worldOption)) *world {
 	store := testdb.SQLite(tb)
 	clock := crmapi.NewManualClock(time.Date(2026, 4, 4, 10, 0, 0, 0, time.UTC))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	// The partner emulator bills and processes at once, on the test's clock.
+	emu := emulator.New(emulator.Options{APIKey: "k", Now: clock.Now, ProcessingDelay: -1})
+	psrv := httptest.NewServer(emu)
+	tb.Cleanup(psrv.Close)
+	cl := partner.NewClient(partner.ClientConfig{BaseURL: psrv.URL, APIKey: "k", Timeout: time.Second, MaxAttempts: 1})
 	svc, err := service.New(service.Config{Store: store, Clock: clock, SigningKey: []byte("0123456789abcdef0123456789abcdef"),
-		Logger: log, LoginLimits: o.limits})
+		Logger: log, LoginLimits: o.limits, Partner: cl})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	h := httpapi.NewServer(httpapi.Config{Services: svc, Store: store, Logger: log,
 		Extra: map[string]http.Handler{console.Path: console.New(console.Config{Services: svc, Logger: log})}})
-	w := &world{t: tb, svc: svc, clock: clock}
+	w := &world{t: tb, svc: svc, clock: clock, store: store, emu: emu}
 	if o.tls {
 		w.srv = httptest.NewTLSServer(h)
 	} else {

@@ -54,7 +54,7 @@ type pages struct {
 
 func mustParsePages() *pages {
 	p := &pages{set: map[string]*template.Template{}}
-	for _, name := range []string{"login", "home", "account", "confirm", "error"} {
+	for _, name := range []string{"login", "home", "account", "netflix", "confirm", "error"} {
 		p.set[name] = template.Must(template.ParseFS(assets, "templates/layout.html", "templates/"+name+".html"))
 	}
 	return p
