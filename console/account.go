@@ -84,7 +84,7 @@ func (c *Console) account(w http.ResponseWriter, r *http.Request, s *session) er
 	}
 	loc := org.Location()
 	v := accountView{base: baseOf(s, "Account "+acct.Number), Number: acct.Number, Name: acct.Name,
-		State: string(acct.LifeCycleState), Owner: contactName(acct.Owner), OwnerType: string(acct.Owner.Type),
+		State: string(acct.LifeCycleState), Owner: contactName(acct.Owner), OwnerType: strings.ToLower(string(acct.Owner.Type)),
 		Currency: acct.Currency, ShowsMoney: s.caller.User.Admin}
 	v.Query = acct.Number
 	holds, err := c.svc.Usage.Authorisations(ctx, org.ID, ref, 0, 0)
@@ -172,7 +172,7 @@ func holdRowOf(d service.AuthorisationDetail, loc *time.Location) holdRow {
 	}
 	for _, m := range d.Services {
 		h.Services = append(h.Services, maximumRow{Target: targetName(m.Target, d.Catalogue),
-			MaxAmount: money(m.MaximumAmount, cur), MaxUsage: m.MaximumUsage.String()})
+			MaxAmount: money(m.MaximumAmount, cur), MaxUsage: m.MaximumUsage.String() + " " + usageUnit(m.Target, d.Catalogue)})
 	}
 	return h
 }

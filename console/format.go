@@ -44,6 +44,22 @@ func contactName(c crmapi.Contact) string {
 	return name
 }
 
+// usageUnit names what a target's usage is counted in: the UDR type of
+// its services (Litres, VOD), or "units" when they differ.
+func usageUnit(t crmapi.Target, cat crmapi.Catalogue) string {
+	var typeID string
+	switch t.Kind {
+	case crmapi.TargetService:
+		typeID = cat.Services[t.ID].ProductTypeID
+	case crmapi.TargetServiceType:
+		typeID = t.ID
+	}
+	if name := cat.UDRTypes[cat.ProductTypes[typeID].UDRTypeID].Name; name != "" {
+		return name
+	}
+	return "units"
+}
+
 // targetName names what a limit or an authorisation's maxima are on.
 func targetName(t crmapi.Target, cat crmapi.Catalogue) string {
 	switch t.Kind {

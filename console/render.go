@@ -21,8 +21,10 @@ type base struct {
 	TimeZone     string
 	// CSRF is the anti-forgery token of the page's forms.
 	CSRF string
-	// Query is what the search box shows.
-	Query string
+	// Query is what the search box shows; HideSearch leaves the box out
+	// of the bar on the search page, which has its own.
+	Query      string
+	HideSearch bool
 	// Flash says what the last action did.
 	Flash string
 	Error *errorView

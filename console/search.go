@@ -26,6 +26,7 @@ type attentionRow struct {
 // home is the search page.
 func (c *Console) home(w http.ResponseWriter, r *http.Request, s *session) error {
 	v := homeView{base: baseOf(s, "Find a customer")}
+	v.HideSearch = true
 	if err := c.fillAttention(r, s, &v); err != nil {
 		return err
 	}
@@ -63,7 +64,7 @@ func (c *Console) search(w http.ResponseWriter, r *http.Request, s *session) err
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	by := r.URL.Query().Get("by")
 	v := homeView{base: baseOf(s, "Find a customer"), By: by}
-	v.Query = q
+	v.Query, v.HideSearch = q, true
 	if q == "" {
 		v.Error = viewError(crmapi.Missing("a billing id, PAI or account number"))
 		c.render(w, r, "home", v, http.StatusBadRequest)
