@@ -83,6 +83,22 @@ func TestCookieIsSecureOverTLS(t *testing.T) {
 	}
 }
 
+func TestCookieIsSecureBehindATLSProxy(t *testing.T) {
+	w := mustWorld(t)
+	b := w.browser()
+	form := b.get("/console/login")
+	p := b.post("/console/login", url.Values{"csrf": {form.csrf(t)}, "organisation": {"ACME"}, "username": {"ops"},
+		"password": {consolePassword}}, "X-Forwarded-Proto", "https")
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("sign in: %d\n%s", p.Status, p.Body)
+	}
+	for _, c := range p.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(c, "crmapi_console=") && !strings.Contains(c, "Secure") {
+			t.Fatalf("session cookie behind a TLS proxy is not Secure: %q", c)
+		}
+	}
+}
+
 func TestSignInRefusals(t *testing.T) {
 	w := mustWorld(t)
 	b := w.browser()

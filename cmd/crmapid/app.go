@@ -159,7 +159,7 @@ func (m *Main) Run(ctx context.Context) error {
 			m.Log.Error("serve", "err", err)
 		}
 	}()
-	m.Log.Info("crmapid listening", "url", m.URL()+httpapi.Prefix, "engine", m.Store.Engine())
+	m.Log.Info("crmapid listening", "url", m.URL()+httpapi.Prefix, "console", m.URL()+console.Path, "engine", m.Store.Engine())
 	if c.Demo {
 		m.loadNetflixDemo(ctx)
 	}
