@@ -76,11 +76,25 @@ func ackURL(charge, customerID string) string {
 	return Path + "netflix/charges/" + url.PathEscape(charge) + "/acknowledge?" + url.Values{"customer": {customerID}}.Encode()
 }
 
+// customerOf is the billing id a Netflix page is about. An empty one is
+// refused before any look-up: the service reads an empty billing id as a
+// look-up by PAI, which would find the subscriptions that have none yet.
+func customerOf(r *http.Request) (string, error) {
+	customer := r.URL.Query().Get("customer")
+	if strings.TrimSpace(customer) == "" {
+		return "", crmapi.Missing("customer")
+	}
+	return customer, nil
+}
+
 // netflix shows a customer's subscriptions (netflix/subscriptions/show)
 // and charges.
 func (c *Console) netflix(w http.ResponseWriter, r *http.Request, s *session) error {
 	ctx, org := r.Context(), s.caller.Organisation
-	customer := r.URL.Query().Get("customer")
+	customer, err := customerOf(r)
+	if err != nil {
+		return err
+	}
 	shown, err := c.svc.Netflix.Show(ctx, org.ID, customer, "")
 	if err != nil {
 		return err

@@ -29,8 +29,11 @@ func (c *Console) doChange(w http.ResponseWriter, r *http.Request, s *session) e
 	if !ok {
 		return c.notFound(w, r, s)
 	}
-	customer := r.URL.Query().Get("customer")
-	err := ch.do(c.svc.Netflix, r.Context(), s.caller.Organisation.ID, customer)
+	customer, err := customerOf(r)
+	if err != nil {
+		return err
+	}
+	err = ch.do(c.svc.Netflix, r.Context(), s.caller.Organisation.ID, customer)
 	if err == nil {
 		http.Redirect(w, r, customerURL(customer)+"&done="+action, http.StatusSeeOther)
 		return nil
@@ -52,7 +55,10 @@ func (c *Console) changeView(r *http.Request, s *session) (confirmView, error) {
 	if !ok {
 		return confirmView{}, crmapi.NotFoundf("Page", "the console has no page %s", r.URL.Path)
 	}
-	customer := r.URL.Query().Get("customer")
+	customer, err := customerOf(r)
+	if err != nil {
+		return confirmView{}, err
+	}
 	shown, err := c.svc.Netflix.Show(r.Context(), s.caller.Organisation.ID, customer, "")
 	if err != nil {
 		return confirmView{}, err
@@ -111,10 +117,13 @@ func (c *Console) confirmAcknowledge(w http.ResponseWriter, r *http.Request, s *
 // acknowledge records the acknowledgement through the service method of
 // netflix/charges/acknowledge: a batch of one.
 func (c *Console) acknowledge(w http.ResponseWriter, r *http.Request, s *session) error {
-	customer, number := r.URL.Query().Get("customer"), r.PathValue("number")
+	number := r.PathValue("number")
+	customer, err := customerOf(r)
+	if err != nil {
+		return err
+	}
 	ref := strings.TrimSpace(r.PostFormValue("reference_number"))
 	var failed []service.FailedCharge
-	var err error
 	if ref == "" {
 		// The API lets a reference out; the console asks for one, so that
 		// what an operator acknowledged by hand can be found again.
@@ -144,7 +153,11 @@ func (c *Console) acknowledge(w http.ResponseWriter, r *http.Request, s *session
 // ackView is the confirmation of a charge's acknowledgement.
 func (c *Console) ackView(r *http.Request, s *session) (confirmView, error) {
 	org := s.caller.Organisation
-	customer, number := r.URL.Query().Get("customer"), r.PathValue("number")
+	number := r.PathValue("number")
+	customer, err := customerOf(r)
+	if err != nil {
+		return confirmView{}, err
+	}
 	charges, err := c.svc.Netflix.CustomerCharges(r.Context(), org.ID, customer, 0)
 	if err != nil {
 		return confirmView{}, err

@@ -66,6 +66,13 @@ func TestNetflixPageShowsSubscriptionsAndCharges(t *testing.T) {
 	if p := b.get("/console/netflix?customer=nobody"); p.Status != http.StatusNotFound || !p.has("NOT_FOUND") {
 		t.Errorf("unknown customer: %d", p.Status)
 	}
+	// No billing id is no customer, not the subscriptions that have no PAI yet.
+	w.subscribe("pci-unsigned", false)
+	for _, path := range []string{"/console/netflix", "/console/netflix?customer=", "/console/netflix/cancel?customer=+"} {
+		if p := b.get(path); p.Status != http.StatusBadRequest || !p.has("MANDATORY_PARAMETER_MISSING") || p.has("pci-unsigned") {
+			t.Errorf("%s: %d\n%s", path, p.Status, p.Body)
+		}
+	}
 }
 
 func TestSuspendUnsuspendAndCancelThroughConfirmations(t *testing.T) {

@@ -197,4 +197,7 @@ func TestSecurityHeaders(t *testing.T) {
 	if css := b.get("/console/static/console.css"); css.Status != 200 || !strings.Contains(css.Header.Get("Content-Type"), "text/css") {
 		t.Errorf("stylesheet: %d %q", css.Status, css.Header.Get("Content-Type"))
 	}
+	if p := b.get("/console/static/"); p.Status != http.StatusNotFound {
+		t.Errorf("static directory listed: %d", p.Status)
+	}
 }
