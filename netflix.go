@@ -358,6 +358,9 @@ type NetflixStore interface {
 	NetflixChargeByID(orgID, id string) (NetflixCharge, error)
 	NetflixChargeByPartnerID(orgID, partnerID string) (NetflixCharge, error)
 	ListNetflixCharges(orgID string, f NetflixChargeFilter) ([]NetflixCharge, error)
+	// NetflixChargesOfCustomer lists a customer's charges (every
+	// subscription's), newest first, at most limit.
+	NetflixChargesOfCustomer(orgID, customerID string, limit int) ([]NetflixCharge, error)
 	// AcknowledgeNetflixCharge acknowledges the pending or processed
 	// appearance of a charge unless it already is; it reports whether it did.
 	AcknowledgeNetflixCharge(orgID, chargeID string, processed bool, ref string, at time.Time) (bool, error)

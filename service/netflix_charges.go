@@ -607,3 +607,26 @@ func (s *NetflixService) decideOne(tx crmapi.Tx, orgID string, it ChargeItem, de
 	}
 	return nil, sub.ID, op.Sequence, tx.AddNetflixOperation(op)
 }
+
+// MaxCustomerCharges bounds CustomerCharges.
+const MaxCustomerCharges = 200
+
+// CustomerCharges lists a customer's charges, every subscription's,
+// newest first, at most limit (MaxCustomerCharges when 0 or more): what
+// the operator console shows beside the subscriptions.
+// Codes: INVALID_PARAMETER.
+func (s *NetflixService) CustomerCharges(ctx context.Context, orgID, customerID string, limit int) ([]crmapi.NetflixCharge, error) {
+	if err := checkCustomerID("billing_system_customer_identifier", customerID); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > MaxCustomerCharges {
+		limit = MaxCustomerCharges
+	}
+	var out []crmapi.NetflixCharge
+	err := s.store.View(ctx, func(tx crmapi.Tx) error {
+		var err error
+		out, err = tx.NetflixChargesOfCustomer(orgID, customerID, limit)
+		return err
+	})
+	return out, err
+}
