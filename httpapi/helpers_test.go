@@ -29,13 +29,16 @@ var testKey = []byte("0123456789abcdef0123456789abcdef")
 
 // env is a real server over a real SQLite store.
 type env struct {
-	t     testing.TB
-	URL   string
-	Store crmapi.Store
-	Svc   *service.Services
-	Clock *crmapi.ManualClock
-	Org   crmapi.Organisation
-	Token string
+	t   testing.TB
+	URL string
+	// Handler is the server's handler, for requests that need a chosen
+	// client address (RemoteAddr) or no network at all.
+	Handler http.Handler
+	Store   crmapi.Store
+	Svc     *service.Services
+	Clock   *crmapi.ManualClock
+	Org     crmapi.Organisation
+	Token   string
 }
 
 const testPassword = "correct horse battery"
@@ -59,9 +62,10 @@ func mustEnvOn(tb testing.TB, store crmapi.Store, limits ...service.LoginLimits)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv := httptest.NewServer(httpapi.NewServer(httpapi.Config{Services: svc, Store: store, Logger: log}))
+	h := httpapi.NewServer(httpapi.Config{Services: svc, Store: store, Logger: log})
+	srv := httptest.NewServer(h)
 	tb.Cleanup(srv.Close)
-	e := &env{t: tb, URL: srv.URL, Store: store, Svc: svc, Clock: clock}
+	e := &env{t: tb, URL: srv.URL, Handler: h, Store: store, Svc: svc, Clock: clock}
 	res, err := svc.Auth.Bootstrap(context.Background(), service.Bootstrap{Organisation: "ACME", Username: "admin", Password: testPassword})
 	if err != nil {
 		tb.Fatal(err)
