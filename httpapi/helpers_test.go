@@ -113,6 +113,15 @@ func (r *response) wantError(status int, code crmapi.Code) {
 	}
 }
 
+// wantErrorNamed is wantError for one of many cases, named in the failure;
+// it does not stop the test.
+func (r *response) wantErrorNamed(name string, status int, code crmapi.Code) {
+	r.t.Helper()
+	if r.Status != status || r.Env.Status.Code != string(code) {
+		r.t.Errorf("%s: want %d %s, got %d %s", name, status, code, r.Status, r.Body)
+	}
+}
+
 func (r *response) data(v any) {
 	r.t.Helper()
 	if err := json.Unmarshal(r.Env.Data, v); err != nil {
