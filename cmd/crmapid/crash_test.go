@@ -87,9 +87,9 @@ func crashRounds(t *testing.T, seed uint64, rounds int, dsn string) {
 	for round := 1; round <= rounds; round++ {
 		c := newAPIClient(p.URL, crashWorkers)
 		c.login(t, demoAdmin, demoPassword, demoOrganisation)
-		// Kill somewhere between almost at once and a few hundred
-		// milliseconds into the load.
-		killAfter := time.Duration(10+rng.IntN(400)) * time.Millisecond
+		// Kill somewhere between almost at once and over half a
+		// second into the load.
+		killAfter := time.Duration(20+rng.IntN(600)) * time.Millisecond
 		var wg sync.WaitGroup
 		for id := range crashWorkers {
 			w := &loadWorker{id: id, round: round, h: h, rng: rand.New(rand.NewPCG(seed, uint64(round*1000+id)))}

@@ -85,7 +85,7 @@ var apiKeyRevoke = &writeKind{
 }
 
 var userCreate = &writeKind{
-	name: "admin/users/create", weight: 3,
+	name: "admin/users/create", weight: 1,
 	next: func(w *loadWorker) *write {
 		return w.newWrite("admin/users/create", map[string]any{"username": w.uniqueName("user"), "password": crashPassword,
 			"admin": w.rng.IntN(2) == 0})
