@@ -57,6 +57,9 @@ func (w doneWorker) Work(ctx context.Context, j *river.Job[rescueArgs]) error {
 	return nil
 }
 
+// rescueAfter is the RescueAfter of the process that takes over.
+const rescueAfter = 2 * time.Second
+
 const (
 	helperEnv   = "CRMAPI_RESCUE_HELPER"
 	sqliteEnv   = "CRMAPI_RESCUE_SQLITE"
@@ -200,15 +203,21 @@ func rescue(t *testing.T, store crmapi.Store, dbEnv string, leader bool) {
 	}
 	cmd.Wait()
 	killed := time.Now()
-	if j, err := ins.Job(ctx, id); err != nil || j.State != rivertype.JobStateRunning {
+	j, err := ins.Job(ctx, id)
+	if err != nil || j.State != rivertype.JobStateRunning || j.AttemptedAt == nil {
 		t.Fatalf("after the kill the job is %v (%v), want running", j, err)
 	}
+	// Start the next process once the job is stuck by definition (claimed
+	// longer than RescueAfter ago): River's rescuer runs when its process
+	// starts and then only every 30 s, and a first run that comes too
+	// early would leave the test waiting for the second.
+	time.Sleep(time.Until(j.AttemptedAt.Add(rescueAfter + 100*time.Millisecond)))
 
 	// The next process rescues it.
 	var runs, attempt atomic.Int64
 	workers := river.NewWorkers()
 	river.AddWorker(workers, doneWorker{runs: &runs, attempt: &attempt})
-	q, err := jobs.Open(ctx, store, jobs.Config{Workers: workers, RescueAfter: 2 * time.Second, JobTimeout: time.Second,
+	q, err := jobs.Open(ctx, store, jobs.Config{Workers: workers, RescueAfter: rescueAfter, JobTimeout: time.Second,
 		PollInterval: 50 * time.Millisecond, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
@@ -217,7 +226,6 @@ func rescue(t *testing.T, store crmapi.Store, dbEnv string, leader bool) {
 		t.Fatal(err)
 	}
 	defer q.Stop(ctx)
-	var j *rivertype.JobRow
 	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if j, err = q.Job(ctx, id); err != nil {
 			t.Fatal(err)
