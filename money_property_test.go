@@ -46,10 +46,15 @@ func randomUnits(rng *rand.Rand) int64 {
 // format round-trip and rounding to a currency agrees with an independent
 // big-number reference (on every eighth round). The rounds are shared by
 // one worker per CPU, each with its own stream drawn from the seed.
-// CRMAPI_MONEY_ROUNDS runs more; CRMAPI_MONEY_SEED replays a run.
+// CRMAPI_LONG=1 runs 20,000,000 rounds, CRMAPI_MONEY_ROUNDS any number;
+// CRMAPI_MONEY_SEED replays a run (with the same GOMAXPROCS).
 func TestAmountProperties(t *testing.T) {
 	seed := envUint(t, "CRMAPI_MONEY_SEED", uint64(time.Now().UnixNano()))
-	rounds := envUint(t, "CRMAPI_MONEY_ROUNDS", 1_000_000)
+	def := uint64(1_000_000)
+	if os.Getenv("CRMAPI_LONG") != "" {
+		def = 20_000_000
+	}
+	rounds := envUint(t, "CRMAPI_MONEY_ROUNDS", def)
 	workers := uint64(runtime.GOMAXPROCS(0))
 	t.Logf("seed %d (replay with CRMAPI_MONEY_SEED=%d), %d rounds on %d workers", seed, seed, rounds, workers)
 	errs := make([]error, workers)

@@ -21,8 +21,9 @@ import (
 // concurrent writes, restart it on the same data, and check the
 // client-side history against what the restarted server lists.
 //
-// 20 rounds per engine by default; more with -crash.rounds or
-// CRMAPI_CRASH_ROUNDS, a replay with -crash.seed or CRMAPI_CRASH_SEED:
+// 20 rounds per engine by default, 200 with CRMAPI_LONG=1, any number with
+// -crash.rounds or CRMAPI_CRASH_ROUNDS; a replay with -crash.seed or
+// CRMAPI_CRASH_SEED:
 //
 //	CRMAPI_CRASH_ROUNDS=500 go test ./cmd/crmapid -run TestCrashSafety -v -timeout 2h
 
@@ -40,6 +41,9 @@ const (
 
 func crashSettings(t *testing.T) (rounds int, seed uint64) {
 	rounds, seed = 20, uint64(time.Now().UnixNano())
+	if os.Getenv("CRMAPI_LONG") != "" {
+		rounds = 200
+	}
 	if v := os.Getenv("CRMAPI_CRASH_ROUNDS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
