@@ -88,6 +88,7 @@ func crashRounds(t *testing.T, seed uint64, rounds int, dsn string) {
 	h := newHistory()
 	p := startProc(t, args...)
 	started := time.Now()
+	logins := 0
 	for round := 1; round <= rounds; round++ {
 		c := newAPIClient(p.URL, crashWorkers)
 		c.login(t, demoAdmin, demoPassword, demoOrganisation)
@@ -110,6 +111,9 @@ func crashRounds(t *testing.T, seed uint64, rounds int, dsn string) {
 		c.login(t, demoAdmin, demoPassword, demoOrganisation)
 		resolveUnknown(t, c, h)
 		checkHistory(t, c, h)
+		if (round%5 == 0 || round == rounds) && checkUserLogsIn(t, p.URL, h) {
+			logins++
+		}
 		if t.Failed() {
 			t.Fatalf("round %d of seed %d failed; the server's output ends:\n%s", round, seed, p.out)
 		}
@@ -125,9 +129,9 @@ func crashRounds(t *testing.T, seed uint64, rounds int, dsn string) {
 		t.Errorf("valid writes refused during the load: %v", h.refused)
 	}
 	t.Logf("%d rounds in %s: %d writes invoked, %d acknowledged, %d refused or not sent, %d unknown at the kill "+
-		"(%d of them with an Idempotency-Key: %d applied, %d not applied on retry); lost 0, half-done 0, integrity ok",
-		rounds, time.Since(started).Round(time.Second), n.invoked, n.acked, n.failed, n.unknown+n.resolvedApplied+n.resolvedAbsent,
-		n.keyedUnknown, n.resolvedApplied, n.resolvedAbsent)
+		"(%d of them with an Idempotency-Key: %d applied, %d not applied on retry); lost 0, half-done 0, integrity ok; "+
+		"%d created users logged in", rounds, time.Since(started).Round(time.Second), n.invoked, n.acked, n.failed,
+		n.unknown+n.resolvedApplied+n.resolvedAbsent, n.keyedUnknown, n.resolvedApplied, n.resolvedAbsent, logins)
 }
 
 // run sends writes until the worker's bound or until the server stops
@@ -221,6 +225,35 @@ func checkHistory(t *testing.T, c *apiClient, h *history) {
 	if bad > 20 {
 		t.Errorf("… and %d more", bad-20)
 	}
+}
+
+// checkUserLogsIn logs in as the newest acknowledged user that no write
+// may have disabled: a user is wholly created only if its password hash
+// and unit work, not just if its row is listed. (One login per check: the
+// rate limits allow ten a minute.)
+func checkUserLogsIn(t *testing.T, base string, h *history) bool {
+	t.Helper()
+	for i := len(h.writes) - 1; i >= 0; i-- {
+		wr := h.writes[i]
+		if wr.kind != userCreate || wr.outcome != outcomeOK {
+			continue
+		}
+		name := wr.params["username"].(string)
+		enabled := true
+		for _, st := range h.allowedUserStates(name) {
+			enabled = enabled && !st[1]
+		}
+		if !enabled {
+			continue
+		}
+		a := newAPIClient(base, 1).post(context.Background(), "authentication/token",
+			map[string]any{"username": name, "password": crashPassword, "organisation": demoOrganisation}, "")
+		if a.Err != nil || a.Status != 200 {
+			t.Errorf("acknowledged user %s cannot log in: %d %s %v", name, a.Status, a.Code, a.Err)
+		}
+		return true
+	}
+	return false
 }
 
 // state is the restarted server's data, listed once per check.
