@@ -12,9 +12,15 @@ type Organisation struct {
 	// TimeZone is an IANA zone name; wire dates are written in it.
 	TimeZone string
 	// Test marks an organisation whose clock may be moved (never production).
-	Test      bool
-	CreatedAt time.Time
+	Test bool
+	// ClockOffset is how far a test organisation's clock runs ahead of the
+	// server's (its test clock); always 0 for production organisations.
+	ClockOffset time.Duration
+	CreatedAt   time.Time
 }
+
+// Now is the organisation's time: the clock's, moved by its test clock.
+func (o Organisation) Now(c Clock) time.Time { return c.Now().Add(o.ClockOffset) }
 
 // Location returns the organisation's time zone, UTC when unset or unknown.
 func (o Organisation) Location() *time.Location {
@@ -96,6 +102,8 @@ type AuthStore interface {
 	OrganisationByID(id string) (Organisation, error)
 	OrganisationByName(name string) (Organisation, error)
 	ListOrganisations() ([]Organisation, error)
+	// SetOrganisationClockOffset moves a test organisation's clock.
+	SetOrganisationClockOffset(orgID string, offset time.Duration) error
 
 	CreateUnit(u Unit) error
 	UnitByID(orgID, id string) (Unit, error)
@@ -117,6 +125,9 @@ type AuthStore interface {
 	RevokeWebAPIKey(orgID, id string, at time.Time) error
 
 	CreateSession(s Session) error
+	// SessionCaller resolves a token in one read: the organisation by name,
+	// its session by id, the session's user and unit.
+	SessionCaller(orgName, sessionID string) (Caller, Session, error)
 	SessionByID(orgID, id string) (Session, error)
 	// ReleaseSession marks the session released; releasing twice is not an error.
 	ReleaseSession(orgID, id string, at time.Time) error

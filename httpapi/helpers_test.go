@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -39,6 +40,10 @@ type env struct {
 	Clock   *crmapi.ManualClock
 	Org     crmapi.Organisation
 	Token   string
+	// openapi is the server's document, fetched once.
+	openapi map[string]any
+	// lastBodyHadFields tells conforms that the request asked for fields_set.
+	lastBodyHadFields bool
 }
 
 const testPassword = "correct horse battery"
@@ -141,7 +146,75 @@ func (e *env) do(req *http.Request) *response {
 	if err := json.Unmarshal(r.Body, &r.Env); err != nil {
 		e.t.Fatalf("answer is not the envelope: %d %q", resp.StatusCode, r.Body)
 	}
+	if err := e.conforms(req, r); err != nil {
+		e.t.Fatalf("answer does not conform to /openapi.json: %v\n%s", err, r.Body)
+	}
 	return r
+}
+
+// alwaysPossible are codes any method may answer, beside its documented ones.
+var alwaysPossible = map[string]bool{"GENERAL_ERROR": true, "REQUEST_TOO_LARGE": true, "METHOD_NOT_ALLOWED": true,
+	"IDEMPOTENCY_KEY_REUSED": true, "IDEMPOTENCY_REQUEST_IN_PROGRESS": true, "SERVICE_UNAVAILABLE": true, "INVALID_PARAMETER": true}
+
+// conforms checks an API answer against the server's own OpenAPI document,
+// so that the document and the behaviour cannot drift apart.
+func (e *env) conforms(req *http.Request, r *response) error {
+	filtered := strings.Contains(req.URL.RawQuery, "fields_set") || e.lastBodyHadFields
+	return conformsTo(e.URL, &e.openapi, req, r.Status, r.Body, filtered)
+}
+
+// conformsTo checks one answer (status and body) of the server at base
+// against its /openapi.json, fetched once into *doc.
+func conformsTo(base string, doc *map[string]any, req *http.Request, status int, raw []byte, filtered bool) error {
+	path := req.URL.Path
+	if !strings.HasPrefix(path, httpapi.Prefix) {
+		return nil
+	}
+	if *doc == nil {
+		resp, err := http.Get(base + "/openapi.json")
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		dec := json.NewDecoder(resp.Body)
+		dec.UseNumber()
+		if err := dec.Decode(doc); err != nil {
+			return err
+		}
+	}
+	item, ok := (*doc)["paths"].(map[string]any)[path].(map[string]any)
+	if !ok {
+		return nil // an unknown method: answered NOT_FOUND, checked by its test
+	}
+	op, ok := item[strings.ToLower(req.Method)].(map[string]any)
+	if !ok {
+		op, _ = item["post"].(map[string]any)
+	}
+	defs := (*doc)["components"].(map[string]any)["schemas"].(map[string]any)
+	var body any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&body); err != nil {
+		return err
+	}
+	responses := op["responses"].(map[string]any)
+	if status == 200 {
+		schema := responses["200"].(map[string]any)["content"].(map[string]any)["application/json"].(map[string]any)["schema"]
+		return validate(schema, body, "answer", defs, !filtered)
+	}
+	if err := validate(map[string]any{"$ref": "#/components/schemas/ErrorEnvelope"}, body, "answer", defs, true); err != nil {
+		return err
+	}
+	code, _ := body.(map[string]any)["status"].(map[string]any)["code"].(string)
+	if alwaysPossible[code] {
+		return nil
+	}
+	for _, c := range op["x-crm-error-codes"].([]any) {
+		if c == code {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s answered %s, which its documentation does not list", path, code)
 }
 
 // post sends a JSON body (a string is sent as is).
@@ -155,6 +228,7 @@ func (e *env) post(path string, body any) *response {
 	}
 	req, _ := http.NewRequest("POST", e.URL+httpapi.Prefix+path, bytes.NewReader(b))
 	req.Header.Set("Content-Type", "application/json")
+	e.lastBodyHadFields = bytes.Contains(b, []byte(`"fields_set"`))
 	return e.do(req)
 }
 

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -37,6 +38,7 @@ type Server struct {
 	routes  map[string]*route
 	handler http.Handler
 	metrics *Metrics
+	docs    map[string]methodDoc
 }
 
 // access says who may call a route.
@@ -70,12 +72,22 @@ type request struct {
 	caller crmapi.Caller
 	fields FieldsSet
 	log    *slog.Logger
+	// probe, when set, makes decode record the parameter type and stop:
+	// the OpenAPI document learns each method's parameters this way.
+	probe *reflect.Type
 }
 
 func (req *request) ctx() context.Context { return req.r.Context() }
 
 // decode decodes the parameters into dst (see decodeParams).
-func (req *request) decode(dst any) error { return decodeParams(req.params, dst) }
+func (req *request) decode(dst any) error {
+	if req.probe != nil {
+		// Documentation probe: record the parameter type, run nothing.
+		*req.probe = reflect.TypeOf(dst).Elem()
+		return errProbed
+	}
+	return decodeParams(req.params, dst)
+}
 
 // loc is the caller's organisation time zone for wire dates.
 func (req *request) loc() *time.Location { return req.caller.Organisation.Location() }
@@ -90,6 +102,9 @@ func NewServer(cfg Config) *Server {
 	s.registerRoutes()
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.HandleFunc("GET /openapi.json", s.serveOpenAPI)
+	s.mux.HandleFunc("GET /docs", s.serveDocs)
+	s.mux.Handle("GET /static/", staticHandler())
 	for pattern, h := range cfg.Extra {
 		s.mux.Handle(pattern, h)
 	}

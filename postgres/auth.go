@@ -5,21 +5,22 @@ import (
 	"time"
 
 	"github.com/crmapi/crmapi"
+	"github.com/jackc/pgx/v5"
 )
 
-const orgColumns = `id, name, time_zone, test, created_at`
+const orgColumns = `id, name, time_zone, test, clock_offset, created_at`
 
 func scanOrganisation(s scanner) (crmapi.Organisation, error) {
 	var o crmapi.Organisation
-	var created int64
-	err := s.Scan(&o.ID, &o.Name, &o.TimeZone, &o.Test, &created)
-	o.CreatedAt = fromMicros(created)
+	var created, offset int64
+	err := s.Scan(&o.ID, &o.Name, &o.TimeZone, &o.Test, &offset, &created)
+	o.CreatedAt, o.ClockOffset = fromMicros(created), time.Duration(offset)*time.Microsecond
 	return o, err
 }
 
 func (t *tx) CreateOrganisation(o crmapi.Organisation) error {
-	return t.insert("Organisation", `INSERT INTO organisations (`+orgColumns+`) VALUES ($1, $2, $3, $4, $5)`,
-		o.ID, o.Name, o.TimeZone, o.Test, micros(o.CreatedAt))
+	return t.insert("Organisation", `INSERT INTO organisations (`+orgColumns+`) VALUES ($1, $2, $3, $4, $5, $6)`,
+		o.ID, o.Name, o.TimeZone, o.Test, o.ClockOffset.Microseconds(), micros(o.CreatedAt))
 }
 
 func (t *tx) OrganisationByID(id string) (crmapi.Organisation, error) {
@@ -193,4 +194,50 @@ func (t *tx) DeleteSessionsExpiredBefore(before time.Time) (int64, error) {
 		return 0, translate(err, "Session")
 	}
 	return tag.RowsAffected(), nil
+}
+
+func (t *tx) SessionCaller(orgName, sessionID string) (crmapi.Caller, crmapi.Session, error) {
+	var c crmapi.Caller
+	var s crmapi.Session
+	var orgCreated, unitCreated, userCreated, issued, expires int64
+	var released *int64
+	var offset int64
+	err := t.queryRow(`SELECT o.id, o.name, o.time_zone, o.test, o.clock_offset, o.created_at,
+			s.id, s.organisation_id, s.user_id, s.unit_id, s.issued_at, s.expires_at, s.released_at,
+			u.id, u.organisation_id, u.unit_id, u.username, u.password_hash, u.admin, u.disabled, u.created_at,
+			n.id, n.organisation_id, n.name, n.created_at
+		FROM organisations o
+		JOIN sessions s ON s.organisation_id = o.id AND s.id = $1
+		JOIN users u ON u.organisation_id = o.id AND u.id = s.user_id
+		JOIN units n ON n.organisation_id = o.id AND n.id = s.unit_id
+		WHERE o.name = $2`, sessionID, orgName).Scan(
+		&c.Organisation.ID, &c.Organisation.Name, &c.Organisation.TimeZone, &c.Organisation.Test, &offset, &orgCreated,
+		&s.ID, &s.OrganisationID, &s.UserID, &s.UnitID, &issued, &expires, &released,
+		&c.User.ID, &c.User.OrganisationID, &c.User.UnitID, &c.User.Username, &c.User.PasswordHash, &c.User.Admin, &c.User.Disabled, &userCreated,
+		&c.Unit.ID, &c.Unit.OrganisationID, &c.Unit.Name, &unitCreated)
+	if err != nil {
+		return c, s, translate(err, "Session")
+	}
+	c.Organisation.CreatedAt = fromMicros(orgCreated)
+	c.Organisation.ClockOffset = time.Duration(offset) * time.Microsecond
+	c.User.CreatedAt = fromMicros(userCreated)
+	c.Unit.CreatedAt = fromMicros(unitCreated)
+	s.IssuedAt, s.ExpiresAt = fromMicros(issued), fromMicros(expires)
+	if released != nil {
+		r := fromMicros(*released)
+		s.ReleasedAt = &r
+	}
+	c.SessionID, c.ExpiresAt = s.ID, s.ExpiresAt
+	return c, s, nil
+}
+
+func (t *tx) SetOrganisationClockOffset(orgID string, offset time.Duration) error {
+	tag, err := t.exec(`UPDATE organisations SET clock_offset = $1 WHERE id = $2 AND test`, offset.Microseconds(), orgID)
+	if err != nil {
+		return translate(err, "Organisation")
+	}
+	if tag.RowsAffected() == 0 {
+		return translate(pgx.ErrNoRows, "Organisation")
+	}
+	return nil
 }

@@ -72,3 +72,11 @@ func (t *tx) insert(what, query string, args ...any) error {
 	}
 	return nil
 }
+
+// errOr is err, or pgx.ErrNoRows (NOT_FOUND once translated) when nil.
+func errOr(err error) error {
+	if err == nil {
+		return pgx.ErrNoRows
+	}
+	return err
+}

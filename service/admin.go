@@ -239,6 +239,7 @@ func (s *AuthService) UpdateUser(ctx context.Context, orgID, username string, ch
 		}
 		return tx.UpdateUser(u)
 	})
+	s.cache.dropUser(orgID, u.ID)
 	return u, err
 }
 

@@ -25,13 +25,32 @@ type Config struct {
 	LoginLimits LoginLimits
 	// IdempotencyRetention is how long Idempotency-Keys are kept (default 24 h).
 	IdempotencyRetention time.Duration
+	// Webhooks is how events are delivered; zero values take the defaults.
+	Webhooks WebhookConfig
+	// Partner is the Netflix partner; without one every partner call
+	// fails as PARTNER_UNAVAILABLE.
+	Partner Partner
+	// Netflix tunes the Netflix service.
+	Netflix NetflixConfig
 }
 
 // Services bundles every service of the server.
 type Services struct {
 	Auth        *AuthService
+	Accounts    *AccountService
+	Usage       *UsageService
 	Idempotency *IdempotencyService
+	Netflix     *NetflixService
+	// Events is built first, so that the services that emit events can be given it.
+	Events   *EventService
+	Webhooks *WebhookService
+
+	clock crmapi.Clock
+	queue *queueRef
 }
+
+// Clock is the server's clock (an organisation's now is Organisation.Now(Clock())).
+func (s *Services) Clock() crmapi.Clock { return s.clock }
 
 // MinSigningKeyLength is the shortest HS256 key crmapi accepts (RFC 8725:
 // as long as the hash output).
@@ -65,5 +84,21 @@ func New(cfg Config) (*Services, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Services{Auth: auth, Idempotency: idem}, nil
+	queue := &queueRef{}
+	cfg.Webhooks.defaults()
+	events := &EventService{store: cfg.Store, clock: cfg.Clock, log: cfg.Logger, queue: queue, retention: cfg.Webhooks.EventRetention}
+	hooks := newWebhookService(cfg.Store, cfg.Clock, cfg.Logger, queue, cfg.Webhooks)
+	netflix := newNetflixService(cfg)
+	netflix.events = events
+	return &Services{
+		Auth:        auth,
+		Accounts:    &AccountService{store: cfg.Store, clock: cfg.Clock},
+		Usage:       &UsageService{store: cfg.Store, clock: cfg.Clock, events: events},
+		Idempotency: idem,
+		Events:      events,
+		Webhooks:    hooks,
+		Netflix:     netflix,
+		clock:       cfg.Clock,
+		queue:       queue,
+	}, nil
 }

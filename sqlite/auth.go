@@ -8,20 +8,20 @@ import (
 	"github.com/crmapi/crmapi"
 )
 
-const orgColumns = `id, name, time_zone, test, created_at`
+const orgColumns = `id, name, time_zone, test, clock_offset, created_at`
 
 func scanOrganisation(s scanner) (crmapi.Organisation, error) {
 	var o crmapi.Organisation
 	var test int
-	var created int64
-	err := s.Scan(&o.ID, &o.Name, &o.TimeZone, &test, &created)
-	o.Test, o.CreatedAt = test != 0, fromMicros(created)
+	var created, offset int64
+	err := s.Scan(&o.ID, &o.Name, &o.TimeZone, &test, &offset, &created)
+	o.Test, o.CreatedAt, o.ClockOffset = test != 0, fromMicros(created), time.Duration(offset)*time.Microsecond
 	return o, err
 }
 
 func (t *tx) CreateOrganisation(o crmapi.Organisation) error {
-	_, err := t.exec(`INSERT INTO organisations (`+orgColumns+`) VALUES (?, ?, ?, ?, ?)`,
-		o.ID, o.Name, o.TimeZone, boolInt(o.Test), micros(o.CreatedAt))
+	_, err := t.exec(`INSERT INTO organisations (`+orgColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
+		o.ID, o.Name, o.TimeZone, boolInt(o.Test), o.ClockOffset.Microseconds(), micros(o.CreatedAt))
 	return translate(err, "Organisation")
 }
 
@@ -225,4 +225,44 @@ func mustAffect(res sql.Result, what string) error {
 		return translate(sql.ErrNoRows, what)
 	}
 	return nil
+}
+
+func (t *tx) SessionCaller(orgName, sessionID string) (crmapi.Caller, crmapi.Session, error) {
+	var c crmapi.Caller
+	var s crmapi.Session
+	var test, admin, disabled int
+	var orgCreated, unitCreated, userCreated, issued, expires int64
+	var released sql.NullInt64
+	var offset int64
+	err := t.queryRow(`SELECT o.id, o.name, o.time_zone, o.test, o.clock_offset, o.created_at,
+			s.id, s.organisation_id, s.user_id, s.unit_id, s.issued_at, s.expires_at, s.released_at,
+			u.id, u.organisation_id, u.unit_id, u.username, u.password_hash, u.admin, u.disabled, u.created_at,
+			n.id, n.organisation_id, n.name, n.created_at
+		FROM organisations o
+		JOIN sessions s ON s.organisation_id = o.id AND s.id = ?
+		JOIN users u ON u.organisation_id = o.id AND u.id = s.user_id
+		JOIN units n ON n.organisation_id = o.id AND n.id = s.unit_id
+		WHERE o.name = ?`, sessionID, orgName).Scan(
+		&c.Organisation.ID, &c.Organisation.Name, &c.Organisation.TimeZone, &test, &offset, &orgCreated,
+		&s.ID, &s.OrganisationID, &s.UserID, &s.UnitID, &issued, &expires, &released,
+		&c.User.ID, &c.User.OrganisationID, &c.User.UnitID, &c.User.Username, &c.User.PasswordHash, &admin, &disabled, &userCreated,
+		&c.Unit.ID, &c.Unit.OrganisationID, &c.Unit.Name, &unitCreated)
+	if err != nil {
+		return c, s, translate(err, "Session")
+	}
+	c.Organisation.Test, c.Organisation.CreatedAt = test != 0, fromMicros(orgCreated)
+	c.Organisation.ClockOffset = time.Duration(offset) * time.Microsecond
+	c.User.Admin, c.User.Disabled, c.User.CreatedAt = admin != 0, disabled != 0, fromMicros(userCreated)
+	c.Unit.CreatedAt = fromMicros(unitCreated)
+	s.IssuedAt, s.ExpiresAt, s.ReleasedAt = fromMicros(issued), fromMicros(expires), fromNullMicros(released)
+	c.SessionID, c.ExpiresAt = s.ID, s.ExpiresAt
+	return c, s, nil
+}
+
+func (t *tx) SetOrganisationClockOffset(orgID string, offset time.Duration) error {
+	res, err := t.exec(`UPDATE organisations SET clock_offset = ? WHERE id = ? AND test = 1`, offset.Microseconds(), orgID)
+	if err != nil {
+		return translate(err, "Organisation")
+	}
+	return mustAffect(res, "Organisation")
 }

@@ -39,7 +39,12 @@ var _ crmapi.Store = (*DB)(nil)
 
 // Open opens (creating when missing) the database file at path and
 // migrates it to the newest schema.
-func Open(ctx context.Context, path string) (*DB, error) {
+func Open(ctx context.Context, path string) (*DB, error) { return open(ctx, path, "FULL") }
+
+// open is Open with the synchronous pragma given: FULL, so that a commit is
+// on disk before it is acknowledged, except in tests of behaviour rather
+// than durability, which may ask for OFF.
+func open(ctx context.Context, path, synchronous string) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: empty path")
 	}
@@ -48,7 +53,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 			return nil, fmt.Errorf("sqlite: create data directory: %w", err)
 		}
 	}
-	writer, err := sql.Open("sqlite", dsn(path, "immediate", false))
+	writer, err := sql.Open("sqlite", dsn(path, "immediate", synchronous, false))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open writer: %w", err)
 	}
@@ -62,7 +67,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		writer.Close()
 		return nil, err
 	}
-	reader, err := sql.Open("sqlite", dsn(path, "deferred", true))
+	reader, err := sql.Open("sqlite", dsn(path, "deferred", synchronous, true))
 	if err != nil {
 		writer.Close()
 		return nil, fmt.Errorf("sqlite: open readers: %w", err)
@@ -79,11 +84,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 }
 
 // dsn puts every pragma in the DSN so that each pooled connection has them.
-func dsn(path, txlock string, readOnly bool) string {
+func dsn(path, txlock, synchronous string, readOnly bool) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "synchronous("+synchronous+")")
 	q.Add("_pragma", "foreign_keys(ON)")
 	if readOnly {
 		q.Add("_pragma", "query_only(1)")

@@ -12,7 +12,7 @@ import (
 
 func openTemp(tb testing.TB) crmapi.Store {
 	tb.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "crmapi.db"))
+	db, err := sqlite.OpenUnsynced(context.Background(), filepath.Join(tb.TempDir(), "crmapi.db"))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -39,3 +39,11 @@ func boolInt(b bool) int {
 type scanner interface {
 	Scan(dest ...any) error
 }
+
+// errOr is err, or sql.ErrNoRows (NOT_FOUND once translated) when nil.
+func errOr(err error) error {
+	if err == nil {
+		return sql.ErrNoRows
+	}
+	return err
+}

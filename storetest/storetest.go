@@ -332,3 +332,53 @@ func testSequences(t *testing.T, s crmapi.Store) {
 		t.Errorf("FormatNumber = %s", crmapi.FormatNumber("ACR", 4))
 	}
 }
+
+func init() {
+	addCase("SessionCaller", testSessionCaller)
+}
+
+func testSessionCaller(t *testing.T, s crmapi.Store) {
+	a := MustTenant(t, s, "ACME")
+	b := MustTenant(t, s, "Globex")
+	se := crmapi.Session{ID: crmapi.NewID(), OrganisationID: a.Org.ID, UserID: a.User.ID, UnitID: a.Unit.ID,
+		IssuedAt: T0, ExpiresAt: T0.Add(time.Hour)}
+	mustUpdate(t, s, func(tx crmapi.Tx) error { return tx.CreateSession(se) })
+	mustView(t, s, func(tx crmapi.Tx) error {
+		c, got, err := tx.SessionCaller("ACME", se.ID)
+		if err != nil {
+			return err
+		}
+		if c.Organisation != a.Org || c.User != a.User || c.Unit != a.Unit || c.SessionID != se.ID || got.ReleasedAt != nil {
+			t.Errorf("SessionCaller = %+v %+v", c, got)
+		}
+		_, _, err = tx.SessionCaller(b.Org.Name, se.ID)
+		wantCode(t, err, crmapi.NotFound)
+		_, _, err = tx.SessionCaller("ACME", crmapi.NewID())
+		wantCode(t, err, crmapi.NotFound)
+		return nil
+	})
+}
+
+func init() {
+	addCase("TestClockOffset", testClockOffset)
+}
+
+func testClockOffset(t *testing.T, s crmapi.Store) {
+	prod := MustTenant(t, s, "ACME")
+	lab := crmapi.Organisation{ID: crmapi.NewID(), Name: "Lab", TimeZone: "UTC", Test: true, CreatedAt: T0}
+	mustUpdate(t, s, func(tx crmapi.Tx) error { return tx.CreateOrganisation(lab) })
+	mustUpdate(t, s, func(tx crmapi.Tx) error { return tx.SetOrganisationClockOffset(lab.ID, 90*time.Minute) })
+	err := s.Update(context.Background(), func(tx crmapi.Tx) error { return tx.SetOrganisationClockOffset(prod.Org.ID, time.Hour) })
+	wantCode(t, err, crmapi.NotFound)
+	mustView(t, s, func(tx crmapi.Tx) error {
+		got, err := tx.OrganisationByName("Lab")
+		if err != nil || got.ClockOffset != 90*time.Minute {
+			t.Errorf("offset = %v, %v", got.ClockOffset, err)
+		}
+		p, _ := tx.OrganisationByID(prod.Org.ID)
+		if p.ClockOffset != 0 {
+			t.Errorf("production offset = %v", p.ClockOffset)
+		}
+		return nil
+	})
+}

@@ -31,6 +31,10 @@ type Config struct {
 	ReadHeaderTimeout time.Duration
 	// IdempotencyRetention is how long Idempotency-Keys are kept.
 	IdempotencyRetention time.Duration
+	// BenchCeiling mounts the benchmark's ceiling handler at /bench/ceiling.
+	BenchCeiling bool
+	// Netflix configures the partner and the Netflix background work.
+	Netflix NetflixConfig
 }
 
 // bind declares the flags on fs with defaults taken from the environment.
@@ -45,7 +49,9 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", env("CRMAPI_LOG_LEVEL", "info"), "log level: debug, info, warn, error (CRMAPI_LOG_LEVEL)")
 	fs.DurationVar(&c.IdempotencyRetention, "idempotency-retention", envDuration("CRMAPI_IDEMPOTENCY_RETENTION", 24*time.Hour), "how long Idempotency-Keys are kept, at least 24h (CRMAPI_IDEMPOTENCY_RETENTION)")
 	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", envDuration("CRMAPI_READ_HEADER_TIMEOUT", DefaultReadHeaderTimeout), "how long a client may take to send a request's headers (CRMAPI_READ_HEADER_TIMEOUT)")
+	fs.BoolVar(&c.BenchCeiling, "bench-ceiling", false, "mount the benchmark ceiling handler at POST /bench/ceiling (for crmapid bench)")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", envDuration("CRMAPI_SHUTDOWN_GRACE", 30*time.Second), "how long in-flight requests may take after SIGTERM (CRMAPI_SHUTDOWN_GRACE)")
+	c.Netflix.bind(fs)
 }
 
 // DefaultReadHeaderTimeout is the read-header timeout when none is configured.
@@ -111,6 +117,7 @@ func (c *Config) validate() error {
 	default:
 		errs = append(errs, errors.New("log-level: debug, info, warn or error"))
 	}
+	errs = append(errs, c.Netflix.validate())
 	return errors.Join(errs...)
 }
 
@@ -190,9 +197,11 @@ func (c *Config) describe() []any {
 	if c.SigningKey != "" {
 		key = "(set, masked)"
 	}
-	return []any{"listen", c.Listen, "data_dir", c.DataDir, "database", maskDatabase(c.Database, c.sqlitePath(), c.isPostgres()),
+	return append([]any{"listen", c.Listen, "data_dir", c.DataDir, "database", maskDatabase(c.Database, c.sqlitePath(), c.isPostgres()),
 		"signing_key", key, "token_lifetime", c.TokenLifetime.String(), "demo", c.Demo, "log_format", c.LogFormat,
-		"log_level", c.LogLevel, "shutdown_grace", c.ShutdownGrace.String(), "read_header_timeout", c.readHeaderTimeout().String(), "idempotency_retention", c.IdempotencyRetention.String()}
+		"log_level", c.LogLevel, "shutdown_grace", c.ShutdownGrace.String(), "read_header_timeout", c.readHeaderTimeout().String(),
+		"idempotency_retention", c.IdempotencyRetention.String()},
+		c.Netflix.describe()...)
 }
 
 // maskDatabase hides a password in a PostgreSQL URL.

@@ -4,7 +4,9 @@
 //	crmapid serve [--demo] [--database postgres://…]
 //	crmapid migrate
 //	crmapid bootstrap --organisation NAME [--username admin]
-//	crmapid units|users|keys …
+//	crmapid units|users|keys|accounts|usage …
+//	crmapid emulator [--listen 127.0.0.1:8081]
+//	crmapid netflix attention|retry --organisation NAME
 //	crmapid version
 package main
 
@@ -41,6 +43,11 @@ Commands:
   units       list or add units:            units list|add --organisation ORG [NAME]
   users       manage users:                 users list|add|set-password|disable|enable --organisation ORG …
   keys        manage web API keys:          keys list|create|revoke --organisation ORG …
+  accounts    manage accounts receivable:   accounts list|check|create|pay|credit|suspend|activate|terminate --organisation ORG …
+  usage       usage authorisations:         usage services|list --organisation ORG …, usage expire
+  bench       load benchmark with a same-run ceiling (see docs/performance.md)
+  emulator    run the Netflix partner emulator on its own: emulator --listen 127.0.0.1:8081
+  netflix     Netflix partner work needing attention: netflix attention|retry --organisation ORG …
   version     print the version
 
 Every command takes the database flags (--data-dir, --database); run
@@ -67,6 +74,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdUsers(ctx, rest, stdout, stderr)
 	case "keys":
 		return cmdKeys(ctx, rest, stdout, stderr)
+	case "bench":
+		return cmdBench(ctx, rest, stdout, stderr)
+	case "accounts":
+		return cmdAccounts(ctx, rest, stdout, stderr)
+	case "usage":
+		return cmdUsage(ctx, rest, stdout, stderr)
+	case "emulator":
+		return cmdEmulator(ctx, rest, stdout, stderr)
+	case "netflix":
+		return cmdNetflix(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "crmapid", versionString())
 		return nil

@@ -64,21 +64,25 @@ const (
 )
 
 func (m *Main) loadDemo(ctx context.Context) error {
-	if _, err := m.Services.Auth.Organisation(ctx, demoOrganisation); err == nil {
-		m.printDemo()
-		return nil
-	} else if !errors.Is(err, crmapi.ErrNotFound) {
+	org, err := m.Services.Auth.Organisation(ctx, demoOrganisation)
+	if errors.Is(err, crmapi.ErrNotFound) {
+		res, err := m.Services.Auth.Bootstrap(ctx, service.Bootstrap{Organisation: demoOrganisation, Username: demoAdmin,
+			Password: demoPassword, Test: true})
+		if err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		if _, err := m.Services.Auth.CreateUser(ctx, res.Organisation.ID, service.NewUser{Username: demoOperator, Password: demoPassword}); err != nil {
+			return fmt.Errorf("demo: %w", err)
+		}
+		org = res.Organisation
+	} else if err != nil {
 		return err
 	}
-	res, err := m.Services.Auth.Bootstrap(ctx, service.Bootstrap{Organisation: demoOrganisation, Username: demoAdmin,
-		Password: demoPassword, Test: true})
-	if err != nil {
-		return fmt.Errorf("demo: %w", err)
-	}
-	if _, err := m.Services.Auth.CreateUser(ctx, res.Organisation.ID, service.NewUser{Username: demoOperator, Password: demoPassword}); err != nil {
+	if err := m.loadUsageDemo(ctx, org); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
 	m.printDemo()
+	m.printUsageDemo(ctx, org)
 	return nil
 }
 

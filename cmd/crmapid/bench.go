@@ -1,0 +1,515 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+
+	"github.com/crmapi/crmapi/client"
+)
+
+// benchConfig is crmapid bench's command line.
+type benchConfig struct {
+	Target      string
+	Database    string
+	Connections int
+	Duration    time.Duration
+	Warmup      time.Duration
+	Workloads   string
+	JSONOut     string
+	ServerPID   int
+	Org, User   string
+	// Processes is how many crmapid processes share the database (PostgreSQL only).
+	Processes int
+}
+
+// benchEnv is what a workload prepares against.
+type benchEnv struct {
+	url string
+	// urls are every server process; workloads spread workers over them.
+	urls   []string
+	token  string
+	client *client.Client
+	http   *http.Client
+}
+
+// request is one request of a workload; it returns the status code of the
+// answer ("OK", an error code, or a transport error).
+type request func(ctx context.Context, worker int, seq int64) string
+
+// workload is one benchmark line.
+type workload struct {
+	name     string
+	describe string
+	prepare  func(ctx context.Context, env *benchEnv, conns int) (request, error)
+}
+
+// workloads is the list crmapid bench runs, ceiling first. Later features
+// add their methods here.
+var workloads = []workload{
+	{name: "ceiling", describe: "JSON decode + HS256 verify + JSON encode, nothing else", prepare: prepareCeiling},
+	{name: "authenticated-read", describe: "admin/units/list: token checked against its session, one small read", prepare: prepareUnitsList},
+}
+
+func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var bc benchConfig
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&bc.Target, "target", "", "URL of a running crmapid (default: start one on a fresh database)")
+	fs.StringVar(&bc.Database, "database", "", "with no --target: the database of the server started (default SQLite in a temporary directory; postgres://… for PostgreSQL)")
+	fs.IntVar(&bc.Connections, "connections", 64, "concurrent connections")
+	fs.DurationVar(&bc.Duration, "duration", 10*time.Second, "measured time per workload")
+	fs.DurationVar(&bc.Warmup, "warmup", 2*time.Second, "unmeasured time before each workload")
+	fs.StringVar(&bc.Workloads, "workloads", "", "comma-separated workloads (default: all)")
+	fs.StringVar(&bc.JSONOut, "json", "", "also write the report as JSON to this file")
+	fs.IntVar(&bc.ServerPID, "server-pid", 0, "with --target: the server's process id, to report its peak RSS")
+	fs.IntVar(&bc.Processes, "processes", 1, "with no --target: how many crmapid processes to start on the one database (more than 1 needs --database postgres://…); the load is spread over them")
+	fs.StringVar(&bc.Org, "organisation", "DEMO", "organisation to log in to")
+	fs.StringVar(&bc.User, "username", "admin", "user to log in as (password from CRMAPI_PASSWORD; the demo's by default)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if bc.Connections < 1 || bc.Duration <= 0 {
+		return errors.New("bench: --connections ≥ 1 and --duration > 0")
+	}
+	if bc.Processes < 1 || (bc.Processes > 1 && (bc.Target != "" || !strings.HasPrefix(bc.Database, "postgres"))) {
+		return errors.New("bench: --processes > 1 needs --database postgres://… and no --target")
+	}
+	selected, err := selectWorkloads(bc.Workloads)
+	if err != nil {
+		return err
+	}
+	urls, pid, stop, err := benchServers(ctx, &bc, stderr)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	url := urls[0]
+	password := os.Getenv("CRMAPI_PASSWORD")
+	if password == "" {
+		password = demoPassword
+	}
+	env := &benchEnv{url: url, urls: urls, client: client.New(url), http: &http.Client{Transport: &http.Transport{
+		MaxIdleConns: bc.Connections * 2, MaxIdleConnsPerHost: bc.Connections * 2, MaxConnsPerHost: bc.Connections,
+		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext}, Timeout: 30 * time.Second}}
+	if err := env.client.Login(ctx, client.Credentials{Username: bc.User, Password: password, Organisation: bc.Org}); err != nil {
+		return fmt.Errorf("bench: login: %w", err)
+	}
+	env.token = env.client.Token()
+	var results []benchResult
+	for _, w := range selected {
+		fmt.Fprintf(stderr, "%s: %s\n", w.name, w.describe)
+		req, err := w.prepare(ctx, env, bc.Connections)
+		if err != nil {
+			return fmt.Errorf("bench: %s: %w", w.name, err)
+		}
+		res := drive(ctx, w.name, req, bc, pid, stderr)
+		results = append(results, res)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	rep := newReport(bc, results, pid)
+	rep.print(stdout)
+	if bc.JSONOut != "" {
+		b, _ := json.MarshalIndent(rep, "", "  ")
+		if err := os.WriteFile(bc.JSONOut, b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func selectWorkloads(list string) ([]workload, error) {
+	if list == "" {
+		return workloads, nil
+	}
+	var out []workload
+	for _, name := range strings.Split(list, ",") {
+		found := false
+		for _, w := range workloads {
+			if w.name == strings.TrimSpace(name) {
+				out, found = append(out, w), true
+			}
+		}
+		if !found {
+			var names []string
+			for _, w := range workloads {
+				names = append(names, w.name)
+			}
+			return nil, fmt.Errorf("bench: unknown workload %q (have %s)", name, strings.Join(names, ", "))
+		}
+	}
+	return out, nil
+}
+
+// benchServers returns the URLs to drive: --target (comma-separated), or
+// crmapid processes started as children (so that the RSS reported is the
+// server's own, apart from the load client's). With several processes they
+// share the database and the data directory (hence the signing key).
+func benchServers(ctx context.Context, bc *benchConfig, stderr io.Writer) ([]string, int, func(), error) {
+	if bc.Target != "" {
+		var urls []string
+		for _, u := range strings.Split(bc.Target, ",") {
+			urls = append(urls, strings.TrimRight(u, "/"))
+		}
+		return urls, bc.ServerPID, func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", "crmapi-bench-")
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	var urls []string
+	var stops []func()
+	stopAll := func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
+		}
+		os.RemoveAll(dir)
+	}
+	firstPID := 0
+	for i := 0; i < bc.Processes; i++ {
+		url, pid, stop, err := benchServer(ctx, bc, dir, stderr)
+		if err != nil {
+			stopAll()
+			return nil, 0, nil, err
+		}
+		if i == 0 {
+			firstPID = pid
+		}
+		urls, stops = append(urls, url), append(stops, stop)
+	}
+	return urls, firstPID, stopAll, nil
+}
+
+// benchServer starts one crmapid child on dir's data and waits until ready.
+func benchServer(ctx context.Context, bc *benchConfig, dir string, stderr io.Writer) (string, int, func(), error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", 0, nil, err
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", 0, nil, err
+	}
+	addr := l.Addr().String()
+	l.Close()
+	args := []string{"serve", "--demo", "--bench-ceiling", "--listen", addr, "--data-dir", dir, "--log-level", "error"}
+	if bc.Database != "" {
+		args = append(args, "--database", bc.Database)
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.Stdout, cmd.Stderr = io.Discard, stderr
+	if err := cmd.Start(); err != nil {
+		return "", 0, nil, err
+	}
+	stop := func() {
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+		}
+	}
+	url := "http://" + addr
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get(url + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			stop()
+			return "", 0, nil, errors.New("bench: the server did not become ready")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	fmt.Fprintf(stderr, "started crmapid (pid %d) at %s on %s\n", cmd.Process.Pid, url, engineName(bc.Database))
+	return url, cmd.Process.Pid, stop, nil
+}
+
+func engineName(database string) string {
+	if strings.HasPrefix(database, "postgres") {
+		return "PostgreSQL"
+	}
+	return "SQLite"
+}
+
+// postJSON sends one request and returns the envelope's status code.
+func postJSON(ctx context.Context, c *http.Client, url string, body []byte) string {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return "CANCELLED"
+		}
+		return "TRANSPORT_ERROR"
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode == 200 && bytes.Contains(raw, []byte(`"code":"OK"`)) {
+		return "OK"
+	}
+	var env struct {
+		Status struct{ Code string } `json:"status"`
+	}
+	if json.Unmarshal(raw, &env) == nil && env.Status.Code != "" {
+		return env.Status.Code
+	}
+	return "HTTP_" + strconv.Itoa(resp.StatusCode)
+}
+
+func prepareCeiling(ctx context.Context, env *benchEnv, conns int) (request, error) {
+	body, _ := json.Marshal(map[string]any{"token": env.token, "accounts_receivable_identifier": map[string]string{"number": "ACR0000000001"}, "authorisation_amount": "12.50"})
+	url := env.url + "/bench/ceiling"
+	if code := postJSON(ctx, env.http, url, body); code != "OK" {
+		return nil, fmt.Errorf("the server has no ceiling handler (%s): start it with --bench-ceiling", code)
+	}
+	return func(ctx context.Context, _ int, _ int64) string { return postJSON(ctx, env.http, url, body) }, nil
+}
+
+func prepareUnitsList(ctx context.Context, env *benchEnv, conns int) (request, error) {
+	body, _ := json.Marshal(map[string]any{"token": env.token})
+	return func(ctx context.Context, w int, _ int64) string {
+		return postJSON(ctx, env.http, env.method(w, "admin/units/list"), body)
+	}, nil
+}
+
+// benchResult is one workload's figures.
+type benchResult struct {
+	Workload   string         `json:"workload"`
+	Requests   int64          `json:"requests"`
+	Seconds    float64        `json:"seconds"`
+	PerSecond  float64        `json:"per_second"`
+	P50ms      float64        `json:"p50_ms"`
+	P95ms      float64        `json:"p95_ms"`
+	P99ms      float64        `json:"p99_ms"`
+	P999ms     float64        `json:"p99_9_ms"`
+	Errors     map[string]int `json:"errors"`
+	MaxRSSMiB  float64        `json:"max_rss_mib"`
+	Ratio      float64        `json:"throughput_ratio_to_ceiling"`
+	P99Ratio   float64        `json:"p99_ratio_to_ceiling"`
+	latencies  []time.Duration
+	unitPerReq float64
+}
+
+// drive runs one workload with bc.Connections workers: a warm-up, then the
+// measured period, printing progress every second.
+func drive(ctx context.Context, name string, req request, bc benchConfig, pid int, stderr io.Writer) benchResult {
+	var seq atomic.Int64
+	run := func(d time.Duration, record bool) ([][]time.Duration, []map[string]int, time.Duration) {
+		ctx, cancel := context.WithTimeout(ctx, d)
+		defer cancel()
+		lats := make([][]time.Duration, bc.Connections)
+		errs := make([]map[string]int, bc.Connections)
+		var done atomic.Int64
+		var wg sync.WaitGroup
+		start := time.Now()
+		for w := range bc.Connections {
+			errs[w] = map[string]int{}
+			wg.Go(func() {
+				for ctx.Err() == nil {
+					t0 := time.Now()
+					code := req(ctx, w, seq.Add(1))
+					if ctx.Err() != nil && code == "CANCELLED" {
+						return
+					}
+					if record {
+						lats[w] = append(lats[w], time.Since(t0))
+						if code != "OK" {
+							errs[w][code]++
+						}
+					}
+					done.Add(1)
+				}
+			})
+		}
+		if record {
+			go func() {
+				tick := time.NewTicker(time.Second)
+				defer tick.Stop()
+				var last int64
+				for {
+					select {
+					case <-ctx.Done():
+						return
+					case <-tick.C:
+						n := done.Load()
+						fmt.Fprintf(stderr, "  %s: %d requests, %d/s\n", name, n, n-last)
+						last = n
+					}
+				}
+			}()
+		}
+		rss := newRSSSampler(pid)
+		wg.Wait()
+		elapsed := time.Since(start)
+		rss.stop()
+		lastRSS = rss.max()
+		return lats, errs, elapsed
+	}
+	if bc.Warmup > 0 {
+		run(bc.Warmup, false)
+	}
+	lats, errs, elapsed := run(bc.Duration, true)
+	res := benchResult{Workload: name, Errors: map[string]int{}, Seconds: elapsed.Seconds(), MaxRSSMiB: lastRSS}
+	for w := range lats {
+		res.latencies = append(res.latencies, lats[w]...)
+		for k, v := range errs[w] {
+			res.Errors[k] += v
+		}
+	}
+	res.Requests = int64(len(res.latencies))
+	res.PerSecond = float64(res.Requests) / elapsed.Seconds()
+	sort.Slice(res.latencies, func(i, j int) bool { return res.latencies[i] < res.latencies[j] })
+	res.P50ms, res.P95ms = pct(res.latencies, 0.50), pct(res.latencies, 0.95)
+	res.P99ms, res.P999ms = pct(res.latencies, 0.99), pct(res.latencies, 0.999)
+	res.latencies = nil
+	return res
+}
+
+var lastRSS float64
+
+func pct(sorted []time.Duration, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(float64(len(sorted)-1) * p)
+	return float64(sorted[i].Microseconds()) / 1000
+}
+
+// rssSampler records the peak resident size of a process while it runs.
+type rssSampler struct {
+	pid  int
+	peak atomic.Int64
+	quit chan struct{}
+	wg   sync.WaitGroup
+}
+
+func newRSSSampler(pid int) *rssSampler {
+	s := &rssSampler{pid: pid, quit: make(chan struct{})}
+	if pid <= 0 {
+		return s
+	}
+	s.wg.Go(func() {
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if kb := rssKiB(pid); kb > s.peak.Load() {
+				s.peak.Store(kb)
+			}
+			select {
+			case <-s.quit:
+				return
+			case <-t.C:
+			}
+		}
+	})
+	return s
+}
+
+func (s *rssSampler) stop()        { close(s.quit); s.wg.Wait() }
+func (s *rssSampler) max() float64 { return float64(s.peak.Load()) / 1024 }
+
+// rssKiB reads VmRSS of a process from /proc (Linux).
+func rssKiB(pid int) int64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			f := strings.Fields(rest)
+			if len(f) > 0 {
+				n, _ := strconv.ParseInt(f[0], 10, 64)
+				return n
+			}
+		}
+	}
+	return 0
+}
+
+// benchReport is the whole run, as printed and as JSON.
+type benchReport struct {
+	Date        string        `json:"date"`
+	Engine      string        `json:"engine"`
+	Connections int           `json:"connections"`
+	Duration    string        `json:"duration"`
+	CPUs        int           `json:"cpus"`
+	Results     []benchResult `json:"results"`
+}
+
+func newReport(bc benchConfig, results []benchResult, pid int) benchReport {
+	var ceiling *benchResult
+	for i := range results {
+		if results[i].Workload == "ceiling" {
+			ceiling = &results[i]
+		}
+	}
+	for i := range results {
+		if ceiling != nil && ceiling.PerSecond > 0 {
+			results[i].Ratio = results[i].PerSecond / ceiling.PerSecond
+			if ceiling.P99ms > 0 {
+				results[i].P99Ratio = results[i].P99ms / ceiling.P99ms
+			}
+		}
+	}
+	engine := engineName(bc.Database)
+	if bc.Processes > 1 {
+		engine = fmt.Sprintf("%s, %d crmapid processes", engine, bc.Processes)
+	}
+	if bc.Target != "" {
+		engine = "external (" + bc.Target + ")"
+	}
+	return benchReport{Date: time.Now().UTC().Format(time.RFC3339), Engine: engine, Connections: bc.Connections,
+		Duration: bc.Duration.String(), CPUs: numCPU(), Results: results}
+}
+
+func (r benchReport) print(w io.Writer) {
+	fmt.Fprintf(w, "\ncrmapid bench: %s, %d connections, %s per workload, %d CPUs, %s\n\n", r.Engine, r.Connections, r.Duration, r.CPUs, r.Date)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "workload\treq/s\t× ceiling\tp50 ms\tp95 ms\tp99 ms\tp99.9 ms\tp99 × ceiling\terrors\tserver RSS MiB\t")
+	for _, res := range r.Results {
+		var errs []string
+		for k, v := range res.Errors {
+			errs = append(errs, fmt.Sprintf("%s:%d", k, v))
+		}
+		sort.Strings(errs)
+		e := "0"
+		if len(errs) > 0 {
+			e = strings.Join(errs, " ")
+		}
+		fmt.Fprintf(tw, "%s\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%s\t%.0f\t\n", res.Workload, res.PerSecond, res.Ratio,
+			res.P50ms, res.P95ms, res.P99ms, res.P999ms, res.P99Ratio, e, res.MaxRSSMiB)
+	}
+	tw.Flush()
+}
+
+func numCPU() int { return runtime.NumCPU() }
+
+// method is the URL of an API method on the server worker w drives.
+func (e *benchEnv) method(w int, path string) string {
+	return e.urls[w%len(e.urls)] + client.Prefix + path
+}

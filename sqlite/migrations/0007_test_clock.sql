@@ -1,0 +1,2 @@
+-- A test organisation's clock runs ahead of the server's by this many microseconds.
+ALTER TABLE organisations ADD COLUMN clock_offset INTEGER NOT NULL DEFAULT 0;
