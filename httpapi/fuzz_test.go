@@ -139,11 +139,7 @@ var hostileBodies = []string{
 func FuzzBody(f *testing.F) {
 	fw := newFuzzWorld(f)
 	for i, rt := range fw.routes {
-		ex := fw.example(rt.Path, rt.Public)
-		body := ex.Body
-		if rt.Method == http.MethodGet {
-			body = "{}"
-		}
+		body := fw.example(f, rt.Path, rt.Public).Body
 		f.Add(uint8(i), []byte(body), "")
 		f.Add(uint8(i), []byte(body), "key-"+rt.Path)
 		for _, h := range hostileBodies {
@@ -168,7 +164,8 @@ func FuzzQuery(f *testing.F) {
 	if len(gets) == 0 {
 		f.Skip("no GET routes")
 	}
-	for i := range gets {
+	for i, rt := range gets {
+		f.Add(uint8(i), asQuery(fw.example(f, rt.Path, rt.Public).Body))
 		for _, q := range []string{"", "fields_set=id,name", "fields_set=id&fields_set=id", "x=1", "a=%zz", "token=",
 			"fields_set=%5B%22id%22%5D", "fields_set=" + strings.Repeat("a,", 3000), ";;&&==", "FIELDS_SET=id", "\x00=\xff"} {
 			f.Add(uint8(i), q)

@@ -76,15 +76,22 @@ func hostileVariants(body string, foreignID string) map[string]string {
 	return out
 }
 
-// queryVariants are hostile query strings for GET methods.
-func queryVariants(foreignID string) map[string]string {
+// queryVariants are hostile query strings for GET methods, each added to
+// the method's own valid query.
+func queryVariants(base, foreignID string) map[string]string {
+	with := func(extra string) string {
+		if base == "" {
+			return extra
+		}
+		return base + "&" + extra
+	}
 	return map[string]string{
-		"unknown parameter":         "unknown_field=1",
-		"privileged id":             "id=" + foreignID,
-		"privileged organisation":   "organisation_id=" + foreignID,
-		"parameter given twice":     "fields_set=id&fields_set=id",
-		"case variant of parameter": "FIELDS_SET=id",
-		"malformed query":           "a=%zz",
+		"unknown parameter":         with("unknown_field=1"),
+		"privileged id":             with("id=" + foreignID),
+		"privileged organisation":   with("organisation_id=" + foreignID),
+		"parameter given twice":     with("fields_set=id&fields_set=id"),
+		"case variant of parameter": with("FIELDS_SET=id"),
+		"malformed query":           with("a=%zz"),
 	}
 }
 
@@ -99,26 +106,27 @@ func TestNoMassAssignment(t *testing.T) {
 		defer func() { t.Logf("%d hostile requests refused with INVALID_PARAMETER, nothing stored", refused) }()
 		for _, rt := range w.Handler.(*httpapi.Server).Routes() {
 			t.Run(strings.ReplaceAll(rt.Path, "/", "_"), func(t *testing.T) {
-				base := w.example(rt.Path, rt.Public)
+				base := w.example(t, rt.Path, rt.Public)
 				beforeA, beforeB := w.snapshot(w.Org.ID), w.snapshot(w.B.ID)
-				postBody := base.Body
 				if rt.Method == http.MethodGet {
-					postBody = "{}" // GET methods take a JSON body on POST too
-					for name, q := range queryVariants(w.B.ID) {
+					for name, q := range queryVariants(asQuery(base.Body), w.B.ID) {
 						c := base
-						c.Body = q
+						c.Method, c.Body = http.MethodGet, q
 						w.send(t, c).wantErrorNamed(name, http.StatusBadRequest, crmapi.InvalidParameter)
 						refused++
 					}
 				}
-				for name, body := range hostileVariants(postBody, w.B.ID) {
+				for name, body := range hostileVariants(base.Body, w.B.ID) {
 					c := base
-					c.Method, c.Body = http.MethodPost, body
+					c.Body = body
 					w.send(t, c).wantErrorNamed(name, http.StatusBadRequest, crmapi.InvalidParameter)
 					refused++
 				}
 				w.unchanged(t, "organisation A's data", beforeA, w.Org.ID)
 				w.unchanged(t, "organisation B's data", beforeB, w.B.ID)
+				if rt.Method == http.MethodGet {
+					base.Method, base.Body = http.MethodGet, asQuery(base.Body)
+				}
 				w.send(t, base).wantOK()
 			})
 		}

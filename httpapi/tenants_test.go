@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -21,8 +22,39 @@ type tenantCase func(t *testing.T, w *world, as func(apiCall) *response)
 
 // tenantCases is S1's table: one case per route of the route table. A
 // route without a case fails TestEveryRouteHasTenantCase, so a new method
-// cannot ship without its isolation case.
-var tenantCases = map[string]tenantCase{
+// cannot ship without its isolation case. The cases of each area are in
+// their own file (tenants_*_test.go) and join the table with addTenantCases.
+var tenantCases = map[string]tenantCase{}
+
+// addTenantCases adds cases to the table; a route given twice panics.
+func addTenantCases(cases map[string]tenantCase) {
+	for path, c := range cases {
+		if tenantCases[path] != nil {
+			panic("two tenant cases for " + path)
+		}
+		tenantCases[path] = c
+	}
+}
+
+func init() { addTenantCases(authTenantCases) }
+
+// refused checks that a call aimed at another organisation's identifier
+// was told the identifier is unknown (NOT_FOUND, or INVALID_PARAMETER for
+// a reference inside the parameters).
+func refused(t *testing.T, r *response) {
+	t.Helper()
+	code := crmapi.Code(r.Env.Status.Code)
+	if !(r.Status == http.StatusNotFound && code == crmapi.NotFound) && !(r.Status == http.StatusBadRequest && code == crmapi.InvalidParameter) {
+		t.Errorf("want NOT_FOUND or INVALID_PARAMETER, got %d %s", r.Status, r.Body)
+	}
+}
+
+// jsonCall is a call of path with params as JSON (GET methods take it too).
+func jsonCall(path string, params map[string]any) apiCall {
+	return apiCall{Path: path, Body: jsonBody(params)}
+}
+
+var authTenantCases = map[string]tenantCase{
 	"authentication/token": func(t *testing.T, w *world, as func(apiCall) *response) {
 		// A's user does not exist in B, whatever its password.
 		as(apiCall{Path: "authentication/token", Body: jsonBody(map[string]any{
@@ -88,6 +120,9 @@ var tenantCases = map[string]tenantCase{
 	},
 }
 
+// hexID matches crmapi's identifiers.
+var hexID = regexp.MustCompile(`[0-9A-F]{32}`)
+
 func wantNonEmptyList(t *testing.T, r *response) {
 	t.Helper()
 	r.wantOK()
@@ -127,15 +162,18 @@ func TestTenantIsolation(t *testing.T) {
 	testdb.Engines(t, func(t *testing.T, open func(testing.TB) crmapi.Store) {
 		w := mustWorld(t, open(t))
 		before := w.snapshot(w.B.ID)
-		foreign := []string{w.B.ID}
-		for _, u := range before.Units {
-			foreign = append(foreign, u.ID)
+		// B's identifiers: every id its admin can list.
+		foreign := map[string]bool{w.B.ID: true}
+		for _, id := range hexID.FindAllString(before, -1) {
+			foreign[id] = true
 		}
-		for _, u := range before.Users {
-			foreign = append(foreign, u.ID)
+		for _, id := range hexID.FindAllString(w.snapshot(w.Org.ID), -1) {
+			if foreign[id] {
+				t.Fatalf("identifier %s is in both organisations' data", id)
+			}
 		}
-		for _, k := range before.Keys {
-			foreign = append(foreign, k.ID)
+		for _, pai := range w.Bd.PAIs {
+			foreign[pai] = true
 		}
 		paths := routePaths()
 		sort.Strings(paths)
@@ -154,7 +192,7 @@ func TestTenantIsolation(t *testing.T) {
 						c.Token = w.Token
 					}
 					r := w.send(t, c)
-					for _, id := range foreign {
+					for id := range foreign {
 						// An error may quote what the caller sent; anything
 						// else of B's in the answer is a leak.
 						if strings.Contains(string(r.Body), id) && !strings.Contains(c.Body, id) {
