@@ -51,12 +51,13 @@ type history struct {
 	updates map[string][]*write         // username → its updates, in order
 	revokes map[string][]*write         // key id → its revokes, in order
 	created map[string]*write           // username → its creation
+	about   map[string][]*write         // kind and subject → the writes, in order
 	refused []string                    // unexpected refusals, for the report
 }
 
 func newHistory() *history {
 	return &history{owned: map[int]map[string][]string{}, updates: map[string][]*write{},
-		revokes: map[string][]*write{}, created: map[string]*write{}}
+		revokes: map[string][]*write{}, created: map[string]*write{}, about: map[string][]*write{}}
 }
 
 // record files a write with its answer and returns its outcome.
@@ -87,6 +88,10 @@ func (h *history) record(wr *write, a answer) outcome {
 	case userCreate:
 		h.created[wr.params["username"].(string)] = wr
 	}
+	if wr.subject != "" {
+		k := wr.kind.name + "\x00" + wr.subject
+		h.about[k] = append(h.about[k], wr)
+	}
 	if wr.outcome == outcomeOK {
 		h.own(wr)
 	}
@@ -102,6 +107,8 @@ func (h *history) own(wr *write) {
 		what, id = "key", fmt.Sprint(created(wr)["id"])
 	case userCreate:
 		what, id = "user", wr.params["username"].(string)
+	case holdCreate:
+		what, id = "auth", fmt.Sprint(created(wr)["id"])
 	default:
 		return
 	}
@@ -146,6 +153,46 @@ func (h *history) resolve(wr *write, o outcome, data json.RawMessage) {
 	if o == outcomeOK {
 		h.own(wr)
 	}
+}
+
+// last is the latest write of kind about subject.
+func (h *history) last(kind *writeKind, subject string) *write {
+	ws := h.about[kind.name+"\x00"+subject]
+	if len(ws) == 0 {
+		return nil
+	}
+	return ws[len(ws)-1]
+}
+
+// bounds is how many objects the writes of kind about subject may have
+// made, each making per: at least the acknowledged ones, at most those and
+// the unknown ones.
+func (h *history) bounds(kind *writeKind, subject string, per int) (lo, hi int) {
+	for _, wr := range h.about[kind.name+"\x00"+subject] {
+		switch wr.outcome {
+		case outcomeOK:
+			lo += per
+			hi += per
+		case outcomeUnknown:
+			hi += per
+		}
+	}
+	return lo, hi
+}
+
+// outcomeOf sums up the writes of kind about subject: OK when one was
+// applied, unknown when one may have been, failed when none was.
+func (h *history) outcomeOf(kind *writeKind, subject string) outcome {
+	res := outcomeFailed
+	for _, r := range h.about[kind.name+"\x00"+subject] {
+		switch r.outcome {
+		case outcomeOK:
+			return outcomeOK
+		case outcomeUnknown:
+			res = outcomeUnknown
+		}
+	}
+	return res
 }
 
 // revokeOutcome sums up the revokes of a key: OK when one was applied,

@@ -262,7 +262,12 @@ func (c *apiClient) login(tb testing.TB, username, password, org string) {
 
 // list calls a list method and returns its rows.
 func (c *apiClient) list(path string) ([]map[string]any, error) {
-	a := c.post(context.Background(), path, map[string]any{}, "")
+	return c.listWith(path, map[string]any{})
+}
+
+// listWith calls a list method with parameters and returns its rows.
+func (c *apiClient) listWith(path string, params map[string]any) ([]map[string]any, error) {
+	a := c.post(context.Background(), path, params, "")
 	if a.Err != nil || a.Status != 200 {
 		return nil, fmt.Errorf("%s: %d %s %v", path, a.Status, a.Code, a.Err)
 	}

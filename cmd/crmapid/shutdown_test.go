@@ -90,6 +90,7 @@ func TestGracefulShutdown(t *testing.T) {
 		p := startProc(t, args...)
 		c := newAPIClient(p.URL, crashWorkers)
 		c.login(t, demoAdmin, demoPassword, demoOrganisation)
+		fx := setupFixture(t, c)
 		held := []*heldRequest{
 			holdRequest(t, p.URL, c.token, "admin/units/create", "", map[string]any{"name": "held-unit"}),
 			holdRequest(t, p.URL, c.token, "admin/users/create", "", map[string]any{"username": "held-user", "password": crashPassword}),
@@ -100,7 +101,7 @@ func TestGracefulShutdown(t *testing.T) {
 		h := newHistory()
 		var wg sync.WaitGroup
 		for id := range crashWorkers {
-			w := &loadWorker{id: id, round: 1, h: h, rng: rand.New(rand.NewPCG(seed, uint64(id)))}
+			w := &loadWorker{id: id, round: 1, h: h, fx: fx, rng: rand.New(rand.NewPCG(seed, uint64(id)))}
 			wg.Go(func() { w.run(c) })
 		}
 		deadline := time.Now().Add(30 * time.Second)
@@ -153,7 +154,7 @@ func TestGracefulShutdown(t *testing.T) {
 		c = newAPIClient(p.URL, 1)
 		c.login(t, demoAdmin, demoPassword, demoOrganisation)
 		resolveUnknown(t, c, h)
-		checkHistory(t, c, h)
+		checkHistory(t, c, h, 1, true)
 		for i, list := range []string{"admin/units/list", "admin/users/list", "admin/web_api_keys/list"} {
 			rows, err := c.list(list)
 			if err != nil {
