@@ -88,14 +88,14 @@ func crashRounds(t *testing.T, seed uint64, rounds int, dsn string) {
 	rng := rand.New(rand.NewPCG(seed, uint64(len(dsn))))
 	h := newHistory()
 	p := startProc(t, args...)
-	setup := newAPIClient(p.URL, 1)
-	setup.login(t, demoAdmin, demoPassword, demoOrganisation)
-	fx := setupFixture(t, setup)
+	// One client per process: it logs in once after each start, and both
+	// the check of a round and the load of the next use its token.
+	c := newAPIClient(p.URL, crashWorkers)
+	c.login(t, demoAdmin, demoPassword, demoOrganisation)
+	fx := setupFixture(t, c)
 	started := time.Now()
 	logins := 0
 	for round := 1; round <= rounds; round++ {
-		c := newAPIClient(p.URL, crashWorkers)
-		c.login(t, demoAdmin, demoPassword, demoOrganisation)
 		// Kill somewhere between almost at once and over half a
 		// second into the load.
 		killAfter := time.Duration(20+rng.IntN(600)) * time.Millisecond
@@ -111,7 +111,7 @@ func crashRounds(t *testing.T, seed uint64, rounds int, dsn string) {
 			integrity(t, filepath.Join(dataDir, "crmapi.db"))
 		}
 		p = startProc(t, args...)
-		c = newAPIClient(p.URL, 1)
+		c = newAPIClient(p.URL, crashWorkers)
 		c.login(t, demoAdmin, demoPassword, demoOrganisation)
 		resolveUnknown(t, c, h)
 		checkHistory(t, c, h, round, round == rounds)
