@@ -29,6 +29,8 @@ type Config struct {
 	IdempotencyRetention time.Duration
 	// BenchCeiling mounts the benchmark's ceiling handler at /bench/ceiling.
 	BenchCeiling bool
+	// Netflix configures the partner and the Netflix background work.
+	Netflix NetflixConfig
 }
 
 // bind declares the flags on fs with defaults taken from the environment.
@@ -44,6 +46,7 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.DurationVar(&c.IdempotencyRetention, "idempotency-retention", envDuration("CRMAPI_IDEMPOTENCY_RETENTION", 24*time.Hour), "how long Idempotency-Keys are kept, at least 24h (CRMAPI_IDEMPOTENCY_RETENTION)")
 	fs.BoolVar(&c.BenchCeiling, "bench-ceiling", false, "mount the benchmark ceiling handler at POST /bench/ceiling (for crmapid bench)")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", envDuration("CRMAPI_SHUTDOWN_GRACE", 30*time.Second), "how long in-flight requests may take after SIGTERM (CRMAPI_SHUTDOWN_GRACE)")
+	c.Netflix.bind(fs)
 }
 
 func env(name, def string) string {
@@ -94,6 +97,7 @@ func (c *Config) validate() error {
 	default:
 		errs = append(errs, errors.New("log-level: debug, info, warn or error"))
 	}
+	errs = append(errs, c.Netflix.validate())
 	return errors.Join(errs...)
 }
 
@@ -173,9 +177,10 @@ func (c *Config) describe() []any {
 	if c.SigningKey != "" {
 		key = "(set, masked)"
 	}
-	return []any{"listen", c.Listen, "data_dir", c.DataDir, "database", maskDatabase(c.Database, c.sqlitePath(), c.isPostgres()),
+	return append([]any{"listen", c.Listen, "data_dir", c.DataDir, "database", maskDatabase(c.Database, c.sqlitePath(), c.isPostgres()),
 		"signing_key", key, "token_lifetime", c.TokenLifetime.String(), "demo", c.Demo, "log_format", c.LogFormat,
-		"log_level", c.LogLevel, "shutdown_grace", c.ShutdownGrace.String(), "idempotency_retention", c.IdempotencyRetention.String()}
+		"log_level", c.LogLevel, "shutdown_grace", c.ShutdownGrace.String(), "idempotency_retention", c.IdempotencyRetention.String()},
+		c.Netflix.describe()...)
 }
 
 // maskDatabase hides a password in a PostgreSQL URL.
