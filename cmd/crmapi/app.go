@@ -57,7 +57,7 @@ func (a *app) help() {
 
 Commands (add --json for JSON output, -h for options):`)
 	for _, c := range commands {
-		fmt.Fprintf(a.stdout, "  %-30s %s\n", c.Path, c.Summary)
+		fmt.Fprintf(a.stdout, "  %-32s %s\n", c.Path, c.Summary)
 	}
 }
 
@@ -245,6 +245,9 @@ func (a *app) runCommand(ctx context.Context, c command, args []string) error {
 		default:
 			setPath(params, o.Param, v)
 		}
+	}
+	if c.Fill != nil {
+		c.Fill(params)
 	}
 	var opts []client.CallOption
 	if *fields != "" {

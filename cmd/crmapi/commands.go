@@ -18,6 +18,8 @@ type command struct {
 	// its lines, with NestedColumns.
 	Nested        string
 	NestedColumns []string
+	// Fill completes the parameters after the options set theirs.
+	Fill func(params map[string]any)
 }
 
 func (c command) view() view {
@@ -49,7 +51,7 @@ const (
 
 // commands is the CLI's command table: one entry per API method. Its order
 // is the order of the help text.
-var commands = slices.Concat(adminCommands, usageCommands, accountCommands, catalogueCommands, webhookCommands)
+var commands = slices.Concat(adminCommands, netflixCommands, usageCommands, accountCommands, catalogueCommands, webhookCommands)
 
 var adminCommands = []command{
 	{Path: "units list", Method: "admin/units/list", Summary: "list the organisation's units (admin)",

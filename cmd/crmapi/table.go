@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 )
@@ -17,7 +18,7 @@ type view struct {
 }
 
 // column is one column (or line) of a table: "path", or "header=path",
-// where path is dotted into nested objects and may list alternatives
+// where path is dotted into nested objects (and arrays, by index: prices_set.0.amount) and may list alternatives
 // separated by "|", of which the first that is not null is shown
 // ("target=service.code|service_type.name").
 type column struct {
@@ -46,8 +47,19 @@ func (c column) of(v any) any {
 	for _, path := range c.paths {
 		x := v
 		for _, k := range path {
-			m, _ := x.(map[string]any)
-			x = m[k]
+			switch y := x.(type) {
+			case map[string]any:
+				x = y[k]
+			case []any:
+				i, err := strconv.Atoi(k)
+				if err != nil || i < 0 || i >= len(y) {
+					x = nil
+				} else {
+					x = y[i]
+				}
+			default:
+				x = nil
+			}
 		}
 		if x != nil {
 			return x
