@@ -76,9 +76,9 @@ func (t *tx) ChargeBacklogs() ([]crmapi.ChargeBacklog, error) {
 	for _, u := range unackedConditions {
 		rows, err := t.query(`SELECT g.organisation_id, g.n, c.received_on FROM
 			(SELECT organisation_id, count(*) AS n, min(ordinal) AS first
-			 FROM netflix_charges INDEXED BY `+u.index+` WHERE `+u.cond+` GROUP BY organisation_id) g
-			JOIN netflix_charges c INDEXED BY `+u.index+`
-			ON c.organisation_id = g.organisation_id AND c.ordinal = g.first AND `+u.cond+`
+			 FROM netflix_charges INDEXED BY ` + u.index + ` WHERE ` + u.cond + ` GROUP BY organisation_id) g
+			JOIN netflix_charges c INDEXED BY ` + u.index + `
+			ON c.organisation_id = g.organisation_id AND c.ordinal = g.first AND ` + u.cond + `
 			ORDER BY g.organisation_id`)
 		if err != nil {
 			return nil, translate(err, "Charge backlogs")
