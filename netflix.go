@@ -281,10 +281,12 @@ type NetflixReference struct {
 	CreatedAt time.Time
 }
 
-// NetflixWork names a subscription with partner work outstanding.
+// NetflixWork names a subscription with partner work outstanding and the
+// sequence of its first pending operation.
 type NetflixWork struct {
 	OrganisationID string
 	SubscriptionID string
+	Sequence       int64
 }
 
 // NetflixStore is what a transaction offers for Netflix subscriptions,
@@ -356,6 +358,9 @@ type NetflixStore interface {
 	NetflixChargeByID(orgID, id string) (NetflixCharge, error)
 	NetflixChargeByPartnerID(orgID, partnerID string) (NetflixCharge, error)
 	ListNetflixCharges(orgID string, f NetflixChargeFilter) ([]NetflixCharge, error)
+	// NetflixChargesOfCustomer lists a customer's charges (every
+	// subscription's), newest first, at most limit.
+	NetflixChargesOfCustomer(orgID, customerID string, limit int) ([]NetflixCharge, error)
 	// AcknowledgeNetflixCharge acknowledges the pending or processed
 	// appearance of a charge unless it already is; it reports whether it did.
 	AcknowledgeNetflixCharge(orgID, chargeID string, processed bool, ref string, at time.Time) (bool, error)

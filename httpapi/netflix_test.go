@@ -2,12 +2,14 @@ package httpapi_test
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/crmapi/crmapi"
+	"github.com/crmapi/crmapi/httpapi"
 	"github.com/crmapi/crmapi/internal/testdb"
 	"github.com/crmapi/crmapi/partner/emulator"
 	"github.com/crmapi/crmapi/service"
@@ -267,4 +269,31 @@ func (n *netflixEnv) snapshot() string {
 		return nil
 	})
 	return b.String()
+}
+
+// A create answered PARTNER_UNAVAILABLE may be retried with the same
+// Idempotency-Key: only handing out the token is the key's effect.
+func TestNetflixCreateIdempotencyKey(t *testing.T) {
+	n := mustNetflixEnv(t, testdb.SQLite(t), time.Hour)
+	send := func() *response {
+		t.Helper()
+		body := `{"token":"` + n.Token + `","billing_system_customer_identifier":"pci-k","validity_duration":600}`
+		req, _ := http.NewRequest("POST", n.URL+httpapi.Prefix+"netflix/subscriptions/create", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", "create-pci-k")
+		return n.do(req)
+	}
+	n.emu.SetFaults(emulator.FaultConfig{ErrorRate: 1})
+	send().wantError(503, crmapi.PartnerUnavailable)
+	n.emu.SetFaults(emulator.FaultConfig{})
+	first := send()
+	first.wantOK()
+	again := send()
+	again.wantOK()
+	if string(again.Body) != string(first.Body) || again.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("not replayed: %s / %s", first.Body, again.Body)
+	}
+	if st := n.emu.OperatorStats(n.Org.ID); st.Signups != 1 {
+		t.Fatalf("partner sign-ups = %d", st.Signups)
+	}
 }

@@ -114,6 +114,15 @@ func (t *tx) ListNetflixCharges(orgID string, f crmapi.NetflixChargeFilter) ([]c
 	return collect(rows, scanCharge, "Charge")
 }
 
+func (t *tx) NetflixChargesOfCustomer(orgID, customerID string, limit int) ([]crmapi.NetflixCharge, error) {
+	rows, err := t.query(`SELECT `+chargeColumns+` FROM netflix_charges
+		WHERE organisation_id = $1 AND customer_id = $2 ORDER BY ordinal DESC LIMIT $3`, orgID, customerID, limit)
+	if err != nil {
+		return nil, translate(err, "Charge")
+	}
+	return collect(rows, scanCharge, "Charge")
+}
+
 func (t *tx) AcknowledgeNetflixCharge(orgID, chargeID string, processed bool, ref string, at time.Time) (bool, error) {
 	q := `UPDATE netflix_charges SET pending_ack_at = $1, pending_ack_ref = $2
 		WHERE organisation_id = $3 AND id = $4 AND status = 'PENDING' AND pending_ack_at IS NULL`

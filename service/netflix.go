@@ -351,7 +351,7 @@ func (s *NetflixService) Create(ctx context.Context, orgID string, req NetflixCr
 	if delivered {
 		return signupOf(sub), s.markDelivered(ctx, sub)
 	}
-	cctx, cancel := context.WithTimeout(ctx, s.cfg.CallTimeout)
+	cctx, cancel := context.WithTimeout(pendingCtx, s.cfg.CallTimeout)
 	err = s.applyOperation(cctx, op, true)
 	cancel()
 	bg := context.WithoutCancel(ctx)
@@ -377,7 +377,7 @@ func (s *NetflixService) Create(ctx context.Context, orgID string, req NetflixCr
 		return NetflixSignup{}, signupRefused(final, err)
 	}
 	if opNow.ID == op.ID && opNow.Status == crmapi.OpPending {
-		s.enqueue(bg, NetflixApplyArgs{OrganisationID: orgID, SubscriptionID: sub.ID})
+		s.enqueue(bg, NetflixApplyArgs{OrganisationID: orgID, SubscriptionID: sub.ID, Sequence: op.Sequence})
 	}
 	s.log.WarnContext(ctx, "netflix: sign-up not confirmed in time", "org", orgID, "subscription", sub.Number, "err", errString(err))
 	return NetflixSignup{}, partnerUnavailable(fmt.Sprintf("the partner did not confirm the sign-up in time; subscription %s "+
@@ -586,7 +586,7 @@ func (s *NetflixService) change(ctx context.Context, orgID, customerID string, c
 	}
 	now := s.clock.Now()
 	var sub crmapi.NetflixSubscription
-	err := s.store.Update(ctx, func(tx crmapi.Tx) error {
+	err := s.update(ctx, func(tx crmapi.Tx, em *emitter) error {
 		var err error
 		sub, err = tx.LiveNetflixSubscription(orgID, customerID)
 		if errors.Is(err, crmapi.ErrNotFound) {
@@ -608,6 +608,7 @@ func (s *NetflixService) change(ctx context.Context, orgID, customerID string, c
 		if err != nil {
 			return err
 		}
+		before := sub
 		sub.LifeCycleState, sub.UpdatedAt = next, now
 		if next == crmapi.NetflixCancelled {
 			sub.CancelledAt = &now
@@ -619,12 +620,15 @@ func (s *NetflixService) change(ctx context.Context, orgID, customerID string, c
 		if err := tx.UpdateNetflixSubscription(sub); err != nil {
 			return err
 		}
-		return tx.AddNetflixOperation(op)
+		if err := tx.AddNetflixOperation(op); err != nil {
+			return err
+		}
+		return em.subscription(tx, before, sub)
 	})
 	if err != nil {
 		return err
 	}
-	s.enqueue(context.WithoutCancel(ctx), NetflixApplyArgs{OrganisationID: orgID, SubscriptionID: sub.ID})
+	s.enqueue(context.WithoutCancel(ctx), NetflixApplyArgs{OrganisationID: orgID, SubscriptionID: sub.ID, Sequence: sub.LastSequence})
 	return nil
 }
 

@@ -136,9 +136,9 @@ func (s *NetflixService) pollFeed(ctx context.Context, orgID string) (int, error
 		if err != nil {
 			return read, err
 		}
-		err = s.store.Update(context.WithoutCancel(ctx), func(tx crmapi.Tx) error {
+		err = s.update(context.WithoutCancel(ctx), func(tx crmapi.Tx, em *emitter) error {
 			for _, e := range page.Entries {
-				if err := s.applyChargeVersion(tx, orgID, e); err != nil {
+				if err := s.applyChargeVersion(tx, em, orgID, e); err != nil {
 					return err
 				}
 			}
@@ -161,7 +161,7 @@ func (s *NetflixService) pollFeed(ctx context.Context, orgID string) (int, error
 // number, a later version moves its status on; an older one is ignored.
 // A failed charge cancels its subscription, whose account the partner has
 // terminated.
-func (s *NetflixService) applyChargeVersion(tx crmapi.Tx, orgID string, e partner.Charge) error {
+func (s *NetflixService) applyChargeVersion(tx crmapi.Tx, em *emitter, orgID string, e partner.Charge) error {
 	status := crmapi.NetflixChargeStatus(e.Status)
 	if !status.Valid() {
 		return fmt.Errorf("netflix: charge %s has unknown status %q", e.ChargeID, e.Status)
@@ -192,6 +192,7 @@ func (s *NetflixService) applyChargeVersion(tx crmapi.Tx, orgID string, e partne
 	case e.Sequence <= c.FeedSequence || (c.Status.Processed() && !status.Processed()):
 		return nil // an older version
 	}
+	isNew, wasProcessed := err != nil, c.Status.Processed()
 	c.FeedSequence, c.Amount, c.Currency, c.Status = e.Sequence, amount, e.Currency, status
 	c.PeriodStart, c.PaidThroughDate, c.ReceivedOn = micro(e.PeriodStart), micro(e.PaidThroughDate), micro(e.ReceivedOn)
 	c.ProcessedOn = utcPtr(e.ProcessedOn)
@@ -203,15 +204,25 @@ func (s *NetflixService) applyChargeVersion(tx crmapi.Tx, orgID string, e partne
 	if c.Ordinal == 0 {
 		return fmt.Errorf("netflix: charge %s without a number", e.ChargeID)
 	}
-	if err == nil {
+	if !isNew {
 		if err := tx.UpdateNetflixCharge(c); err != nil {
 			return err
 		}
 	} else if err := tx.CreateNetflixCharge(c); err != nil {
 		return err
 	}
+	if isNew {
+		if err := em.charge(tx, c, crmapi.EventNetflixChargeReceived); err != nil {
+			return err
+		}
+	}
+	if status.Processed() && !wasProcessed {
+		if err := em.charge(tx, c, crmapi.EventNetflixChargeProcessed); err != nil {
+			return err
+		}
+	}
 	if status.Failed() && c.SubscriptionID != "" {
-		return s.cancelForCharge(tx, orgID, c)
+		return s.cancelForCharge(tx, em, orgID, c)
 	}
 	return nil
 }
@@ -219,17 +230,20 @@ func (s *NetflixService) applyChargeVersion(tx crmapi.Tx, orgID string, e partne
 // cancelForCharge cancels a subscription whose charge failed. The partner
 // has terminated the account already, so the subscription's queued
 // account operations have nothing left to do.
-func (s *NetflixService) cancelForCharge(tx crmapi.Tx, orgID string, c crmapi.NetflixCharge) error {
+func (s *NetflixService) cancelForCharge(tx crmapi.Tx, em *emitter, orgID string, c crmapi.NetflixCharge) error {
 	sub, err := tx.NetflixSubscriptionByID(orgID, c.SubscriptionID)
 	if err != nil {
 		return err
 	}
-	now := s.clock.Now()
+	before, now := sub, s.clock.Now()
 	if sub.LifeCycleState != crmapi.NetflixCancelled {
 		sub.LifeCycleState, sub.CancelledAt = crmapi.NetflixCancelled, &now
 	}
 	sub.PartnerState, sub.UpdatedAt = crmapi.PartnerTerminated, now
 	if err := tx.UpdateNetflixSubscription(sub); err != nil {
+		return err
+	}
+	if err := em.subscription(tx, before, sub); err != nil {
 		return err
 	}
 	ops, err := tx.NetflixOperations(orgID, sub.ID)
@@ -525,15 +539,15 @@ func (s *NetflixService) decide(ctx context.Context, orgID, param string, items 
 		return nil, err
 	}
 	var failed []FailedCharge
-	var woken map[string]bool
+	var woken map[string]int64
 	err := s.store.Update(ctx, func(tx crmapi.Tx) error {
-		woken = map[string]bool{}
+		woken = map[string]int64{}
 		now := s.clock.Now()
 		var err error
 		failed = inLockOrder(items, func(it ChargeItem) (*FailedCharge, error) {
-			f, subID, err := s.decideOne(tx, orgID, it, decision, kind, now)
+			f, subID, seq, err := s.decideOne(tx, orgID, it, decision, kind, now)
 			if subID != "" {
-				woken[subID] = true
+				woken[subID] = seq
 			}
 			return f, err
 		}, &err)
@@ -542,54 +556,77 @@ func (s *NetflixService) decide(ctx context.Context, orgID, param string, items 
 	if err != nil {
 		return nil, err
 	}
-	for subID := range woken {
-		s.enqueue(context.WithoutCancel(ctx), NetflixApplyArgs{OrganisationID: orgID, SubscriptionID: subID})
+	for subID, seq := range woken {
+		s.enqueue(context.WithoutCancel(ctx), NetflixApplyArgs{OrganisationID: orgID, SubscriptionID: subID, Sequence: seq})
 	}
 	return failed, nil
 }
 
 func (s *NetflixService) decideOne(tx crmapi.Tx, orgID string, it ChargeItem, decision string,
-	kind crmapi.NetflixOperationKind, now time.Time) (*FailedCharge, string, error) {
+	kind crmapi.NetflixOperationKind, now time.Time) (*FailedCharge, string, int64, error) {
 	c, f, err := chargeOf(tx, orgID, it)
 	if f != nil || err != nil {
-		return f, "", err
+		return f, "", 0, err
 	}
 	if c.Decision != "" {
 		if c.Decision == decision && c.DecisionReference == it.Reference {
-			return nil, "", nil
+			return nil, "", 0, nil
 		}
-		return failure(it, crmapi.InvalidLifeCycleState, "charge %s is already %s", it.Number, c.Decision), "", nil
+		return failure(it, crmapi.InvalidLifeCycleState, "charge %s is already %s", it.Number, c.Decision), "", 0, nil
 	}
 	if c.Status.Processed() {
-		return failure(it, crmapi.InvalidLifeCycleState, "charge %s is already %s", it.Number, c.Status), "", nil
+		return failure(it, crmapi.InvalidLifeCycleState, "charge %s is already %s", it.Number, c.Status), "", 0, nil
 	}
 	if c.SubscriptionID == "" {
-		return failure(it, crmapi.InvalidLifeCycleState, "charge %s has no subscription", it.Number), "", nil
+		return failure(it, crmapi.InvalidLifeCycleState, "charge %s has no subscription", it.Number), "", 0, nil
 	}
 	if it.Reference != "" {
 		err := tx.ClaimNetflixReference(crmapi.NetflixReference{OrganisationID: orgID, Reference: it.Reference,
 			ChargeID: c.ID, Use: decision, CreatedAt: now})
 		if crmapi.ErrorCode(err) == crmapi.Conflict {
-			return failure(it, crmapi.DuplicateReferenceNumber, "reference_number %s is already used", it.Reference), "", nil
+			return failure(it, crmapi.DuplicateReferenceNumber, "reference_number %s is already used", it.Reference), "", 0, nil
 		}
 		if err != nil {
-			return nil, "", err
+			return nil, "", 0, err
 		}
 	}
 	c.Decision, c.DecisionReference, c.DecisionAt = decision, it.Reference, &now
 	if err := tx.UpdateNetflixCharge(c); err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	sub, err := tx.NetflixSubscriptionByID(orgID, c.SubscriptionID)
 	if err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
 	sub.LastSequence++
 	sub.UpdatedAt = now
 	op := crmapi.NetflixOperation{ID: crmapi.NewID(), OrganisationID: orgID, SubscriptionID: sub.ID, Sequence: sub.LastSequence,
 		Kind: kind, OperationID: crmapi.NewID(), ChargeID: c.ID, Status: crmapi.OpPending, CreatedAt: now, UpdatedAt: now}
 	if err := tx.UpdateNetflixSubscription(sub); err != nil {
-		return nil, "", err
+		return nil, "", 0, err
 	}
-	return nil, sub.ID, tx.AddNetflixOperation(op)
+	return nil, sub.ID, op.Sequence, tx.AddNetflixOperation(op)
+}
+
+// MaxCustomerCharges bounds CustomerCharges.
+const MaxCustomerCharges = 200
+
+// CustomerCharges lists a customer's charges, every subscription's,
+// newest first, at most limit (MaxCustomerCharges when 0 or more): what
+// the operator console shows beside the subscriptions.
+// Codes: INVALID_PARAMETER.
+func (s *NetflixService) CustomerCharges(ctx context.Context, orgID, customerID string, limit int) ([]crmapi.NetflixCharge, error) {
+	if err := checkCustomerID("billing_system_customer_identifier", customerID); err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > MaxCustomerCharges {
+		limit = MaxCustomerCharges
+	}
+	var out []crmapi.NetflixCharge
+	err := s.store.View(ctx, func(tx crmapi.Tx) error {
+		var err error
+		out, err = tx.NetflixChargesOfCustomer(orgID, customerID, limit)
+		return err
+	})
+	return out, err
 }

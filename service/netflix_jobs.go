@@ -11,10 +11,14 @@ import (
 )
 
 // NetflixApplyArgs is the job that applies one subscription's pending
-// partner operations.
+// partner operations. Sequence is the operation that asked for the job:
+// jobs are unique per operation, not per subscription, because River keeps
+// a job unique while it runs, and a wake-up for a new operation refused
+// while the previous job is finishing would wait for the sweep.
 type NetflixApplyArgs struct {
 	OrganisationID string `json:"organisation_id"`
 	SubscriptionID string `json:"subscription_id"`
+	Sequence       int64  `json:"sequence"`
 }
 
 // Kind names the job.
@@ -47,9 +51,8 @@ type NetflixChargesArgs struct{}
 func (NetflixChargesArgs) Kind() string { return "netflix_charges" }
 
 // uniqueWhileQueued keeps one job per arguments waiting or running, so that
-// many wake-ups of one subscription (or periodic runs that outlast their
-// interval) do not pile up. A wake-up lost while a job runs is picked up by
-// the sweep.
+// repeated wake-ups for one operation (or periodic runs that outlast their
+// interval) do not pile up.
 var uniqueWhileQueued = river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
 	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
 	rivertype.JobStateScheduled, rivertype.JobStateRetryable,

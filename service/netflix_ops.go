@@ -103,11 +103,11 @@ func (s *NetflixService) applyOperation(ctx context.Context, op crmapi.NetflixOp
 		if err != nil {
 			return s.failed(ctx, op, sub, err, inline)
 		}
-		return s.store.Update(ctx, func(tx crmapi.Tx) error {
-			if err := s.applyChargeVersion(tx, org, version); err != nil {
+		return s.update(ctx, func(tx crmapi.Tx, em *emitter) error {
+			if err := s.applyChargeVersion(tx, em, org, version); err != nil {
 				return err
 			}
-			return s.finishTx(tx, op, crmapi.OpDone, "", nil)
+			return s.finishTx(tx, em, op, crmapi.OpDone, "", nil)
 		})
 	}
 	return s.finish(ctx, op, crmapi.OpFailed, "unknown operation kind "+string(op.Kind), nil)
@@ -115,7 +115,7 @@ func (s *NetflixService) applyOperation(ctx context.Context, op crmapi.NetflixOp
 
 // recordSignup stores the partner's sign-up on the subscription.
 func (s *NetflixService) recordSignup(ctx context.Context, op crmapi.NetflixOperation, res partner.Signup) error {
-	return s.store.Update(context.WithoutCancel(ctx), func(tx crmapi.Tx) error {
+	return s.update(context.WithoutCancel(ctx), func(tx crmapi.Tx, em *emitter) error {
 		sub, err := tx.NetflixSubscriptionByID(op.OrganisationID, op.SubscriptionID)
 		if err != nil {
 			return err
@@ -134,7 +134,7 @@ func (s *NetflixService) recordSignup(ctx context.Context, op crmapi.NetflixOper
 			s.log.Error("netflix: the partner answered one sign-up with two accounts", "subscription", sub.Number,
 				"pai", sub.PAI, "other_pai", res.PAI)
 		}
-		return s.finishTx(tx, op, crmapi.OpDone, "", nil)
+		return s.finishTx(tx, em, op, crmapi.OpDone, "", nil)
 	})
 }
 
@@ -142,12 +142,12 @@ func (s *NetflixService) recordSignup(ctx context.Context, op crmapi.NetflixOper
 // operations, the account the partner answered with.
 func (s *NetflixService) finish(ctx context.Context, op crmapi.NetflixOperation, status crmapi.NetflixOperationStatus,
 	why string, acct *partner.Account) error {
-	return s.store.Update(context.WithoutCancel(ctx), func(tx crmapi.Tx) error {
-		return s.finishTx(tx, op, status, why, acct)
+	return s.update(context.WithoutCancel(ctx), func(tx crmapi.Tx, em *emitter) error {
+		return s.finishTx(tx, em, op, status, why, acct)
 	})
 }
 
-func (s *NetflixService) finishTx(tx crmapi.Tx, op crmapi.NetflixOperation, status crmapi.NetflixOperationStatus,
+func (s *NetflixService) finishTx(tx crmapi.Tx, em *emitter, op crmapi.NetflixOperation, status crmapi.NetflixOperationStatus,
 	why string, acct *partner.Account) error {
 	// The subscription first: every transaction that writes both takes
 	// the subscription's row before its operations' rows.
@@ -155,6 +155,7 @@ func (s *NetflixService) finishTx(tx crmapi.Tx, op crmapi.NetflixOperation, stat
 	if err != nil {
 		return err
 	}
+	before := sub
 	cur, err := tx.NextNetflixOperation(op.OrganisationID, op.SubscriptionID)
 	if errors.Is(err, crmapi.ErrNotFound) || (err == nil && cur.ID != op.ID) {
 		return nil // another worker got there first
@@ -185,7 +186,10 @@ func (s *NetflixService) finishTx(tx crmapi.Tx, op crmapi.NetflixOperation, stat
 		return nil
 	}
 	sub.UpdatedAt = now
-	return tx.UpdateNetflixSubscription(sub)
+	if err := tx.UpdateNetflixSubscription(sub); err != nil {
+		return err
+	}
+	return em.subscription(tx, before, sub)
 }
 
 // failed decides what a partner error means for an operation.
@@ -209,7 +213,7 @@ func (s *NetflixService) failed(ctx context.Context, op crmapi.NetflixOperation,
 // and the subscription needs attention.
 func (s *NetflixService) countAttempt(ctx context.Context, op crmapi.NetflixOperation, perr error) error {
 	exhausted := false
-	err := s.store.Update(context.WithoutCancel(ctx), func(tx crmapi.Tx) error {
+	err := s.update(context.WithoutCancel(ctx), func(tx crmapi.Tx, em *emitter) error {
 		if _, err := tx.NetflixSubscriptionByID(op.OrganisationID, op.SubscriptionID); err != nil {
 			return err // taken first, as in finishTx
 		}
@@ -226,7 +230,7 @@ func (s *NetflixService) countAttempt(ctx context.Context, op crmapi.NetflixOper
 			return tx.UpdateNetflixOperation(cur)
 		}
 		exhausted = true
-		return s.finishTx(tx, cur, crmapi.OpFailed, fmt.Sprintf("no success after %d tries: %s", cur.Attempts, perr), nil)
+		return s.finishTx(tx, em, cur, crmapi.OpFailed, fmt.Sprintf("no success after %d tries: %s", cur.Attempts, perr), nil)
 	})
 	if err != nil {
 		return err
@@ -266,12 +270,12 @@ func (s *NetflixService) settleRefusal(ctx context.Context, op crmapi.NetflixOpe
 // created there, so the subscription is cancelled. A refusal seen only in
 // the background also needs attention, since no caller was told.
 func (s *NetflixService) refuseSignup(ctx context.Context, op crmapi.NetflixOperation, perr error, inline bool) error {
-	return s.store.Update(context.WithoutCancel(ctx), func(tx crmapi.Tx) error {
+	return s.update(context.WithoutCancel(ctx), func(tx crmapi.Tx, em *emitter) error {
 		sub, err := tx.NetflixSubscriptionByID(op.OrganisationID, op.SubscriptionID)
 		if err != nil {
 			return err
 		}
-		if err := s.finishTx(tx, op, crmapi.OpSkipped, perr.Error(), nil); err != nil {
+		if err := s.finishTx(tx, em, op, crmapi.OpSkipped, perr.Error(), nil); err != nil {
 			return err
 		}
 		if sub, err = tx.NetflixSubscriptionByID(op.OrganisationID, op.SubscriptionID); err != nil {
@@ -280,11 +284,14 @@ func (s *NetflixService) refuseSignup(ctx context.Context, op crmapi.NetflixOper
 		if sub.PAI != "" || sub.LifeCycleState == crmapi.NetflixCancelled {
 			return nil
 		}
-		now := s.clock.Now()
+		before, now := sub, s.clock.Now()
 		sub.LifeCycleState, sub.CancelledAt, sub.UpdatedAt = crmapi.NetflixCancelled, &now, now
 		sub.AttentionReason = "the partner refused the sign-up: " + perr.Error()
 		sub.Attention = !inline
-		return tx.UpdateNetflixSubscription(sub)
+		if err := tx.UpdateNetflixSubscription(sub); err != nil {
+			return err
+		}
+		return em.subscription(tx, before, sub)
 	})
 }
 
@@ -333,7 +340,7 @@ func (s *NetflixService) SweepOperations(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	for _, w := range work {
-		s.enqueue(ctx, NetflixApplyArgs{OrganisationID: w.OrganisationID, SubscriptionID: w.SubscriptionID})
+		s.enqueue(ctx, NetflixApplyArgs{OrganisationID: w.OrganisationID, SubscriptionID: w.SubscriptionID, Sequence: w.Sequence})
 	}
 	return len(work), nil
 }
@@ -383,6 +390,7 @@ func (s *NetflixService) AttentionCount(ctx context.Context) (int, error) {
 // Codes: NOT_FOUND.
 func (s *NetflixService) Retry(ctx context.Context, orgID, number string) error {
 	var sub crmapi.NetflixSubscription
+	var seq int64
 	err := s.store.Update(ctx, func(tx crmapi.Tx) error {
 		var err error
 		if sub, err = tx.NetflixSubscriptionByNumber(orgID, number); err != nil {
@@ -390,6 +398,7 @@ func (s *NetflixService) Retry(ctx context.Context, orgID, number string) error 
 		}
 		now := s.clock.Now()
 		if op, err := tx.NextNetflixOperation(orgID, sub.ID); err == nil && op.Status == crmapi.OpFailed {
+			seq = op.Sequence
 			op.Status, op.Attempts, op.UpdatedAt = crmapi.OpPending, 0, now
 			if err := tx.UpdateNetflixOperation(op); err != nil {
 				return err
@@ -403,7 +412,7 @@ func (s *NetflixService) Retry(ctx context.Context, orgID, number string) error 
 	if err != nil {
 		return err
 	}
-	s.enqueue(context.WithoutCancel(ctx), NetflixApplyArgs{OrganisationID: orgID, SubscriptionID: sub.ID})
+	s.enqueue(context.WithoutCancel(ctx), NetflixApplyArgs{OrganisationID: orgID, SubscriptionID: sub.ID, Sequence: seq})
 	return nil
 }
 

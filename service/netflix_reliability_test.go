@@ -55,7 +55,7 @@ func TestNetflixConvergesWithFaultyPartner(t *testing.T) {
 				Breaker: partner.BreakerConfig{FailureThreshold: 8, OpenFor: 20 * time.Millisecond}},
 			netflix: service.NetflixConfig{CallTimeout: 3 * timeout, MaxAttempts: 40, RetryBase: 10 * time.Millisecond,
 				RetryMax: 150 * time.Millisecond, ReconcileInterval: 50 * time.Millisecond, ReconcileBatch: 250, ReconcileConcurrency: 32,
-				SweepInterval: 300 * time.Millisecond, ChargesInterval: time.Hour},
+				SweepInterval: 2 * time.Second, ChargesInterval: time.Hour},
 			emu: emulator.Options{Faults: emulator.FaultConfig{ErrorRate: 0.30, SlowRate: 0.10, SlowDelay: timeout * 3 / 2,
 				LostAnswerRate: 0.05, Seed: int64(seed)}},
 		})

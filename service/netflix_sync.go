@@ -64,7 +64,7 @@ func (s *NetflixService) Reconcile(ctx context.Context) (ReconcileResult, error)
 			res.Failed++
 		}
 	}
-	err = s.store.Update(context.WithoutCancel(ctx), func(tx crmapi.Tx) error {
+	err = s.update(context.WithoutCancel(ctx), func(tx crmapi.Tx, em *emitter) error {
 		res.Changed = 0
 		for i, old := range subs {
 			if accts[i] == nil {
@@ -75,7 +75,7 @@ func (s *NetflixService) Reconcile(ctx context.Context) (ReconcileResult, error)
 				}
 				continue
 			}
-			changed, err := s.mergeInto(tx, old, *accts[i], now)
+			changed, err := s.mergeInto(tx, em, old, *accts[i], now)
 			if err != nil {
 				return err
 			}
@@ -89,15 +89,19 @@ func (s *NetflixService) Reconcile(ctx context.Context) (ReconcileResult, error)
 }
 
 // mergeInto merges one account read into the stored subscription.
-func (s *NetflixService) mergeInto(tx crmapi.Tx, old crmapi.NetflixSubscription, acct partner.Account, now time.Time) (bool, error) {
+func (s *NetflixService) mergeInto(tx crmapi.Tx, em *emitter, old crmapi.NetflixSubscription, acct partner.Account, now time.Time) (bool, error) {
 	sub, err := tx.NetflixSubscriptionByID(old.OrganisationID, old.ID)
 	if err != nil {
 		return false, err
 	}
+	before := sub
 	changed := mergeAccount(&sub, acct, now)
 	if changed {
 		sub.UpdatedAt = now
 		if err := tx.UpdateNetflixSubscription(sub); err != nil {
+			return false, err
+		}
+		if err := em.subscription(tx, before, sub); err != nil {
 			return false, err
 		}
 	}

@@ -265,7 +265,7 @@ func (t *tx) NetflixOperations(orgID, subID string) ([]crmapi.NetflixOperation, 
 }
 
 func (t *tx) NetflixPendingWork(createdBefore time.Time, limit int) ([]crmapi.NetflixWork, error) {
-	rows, err := t.query(`SELECT organisation_id, subscription_id FROM netflix_operations
+	rows, err := t.query(`SELECT organisation_id, subscription_id, min(sequence) FROM netflix_operations
 		WHERE status = 'PENDING' AND created_at < ?
 		GROUP BY organisation_id, subscription_id ORDER BY min(created_at) LIMIT ?`, micros(createdBefore), limit)
 	if err != nil {
@@ -273,7 +273,7 @@ func (t *tx) NetflixPendingWork(createdBefore time.Time, limit int) ([]crmapi.Ne
 	}
 	return collect(rows, func(s scanner) (crmapi.NetflixWork, error) {
 		var w crmapi.NetflixWork
-		err := s.Scan(&w.OrganisationID, &w.SubscriptionID)
+		err := s.Scan(&w.OrganisationID, &w.SubscriptionID, &w.Sequence)
 		return w, err
 	}, "Operation")
 }

@@ -112,6 +112,15 @@ func (t *tx) ListNetflixCharges(orgID string, f crmapi.NetflixChargeFilter) ([]c
 	return collect(rows, scanCharge, "Charge")
 }
 
+func (t *tx) NetflixChargesOfCustomer(orgID, customerID string, limit int) ([]crmapi.NetflixCharge, error) {
+	rows, err := t.query(`SELECT `+chargeColumns+` FROM netflix_charges
+		WHERE organisation_id = ? AND customer_id = ? ORDER BY ordinal DESC LIMIT ?`, orgID, customerID, limit)
+	if err != nil {
+		return nil, translate(err, "Charge")
+	}
+	return collect(rows, scanCharge, "Charge")
+}
+
 func (t *tx) AcknowledgeNetflixCharge(orgID, chargeID string, processed bool, ref string, at time.Time) (bool, error) {
 	q := `UPDATE netflix_charges SET pending_ack_at = ?, pending_ack_ref = ?
 		WHERE organisation_id = ? AND id = ? AND status = 'PENDING' AND pending_ack_at IS NULL`

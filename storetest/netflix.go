@@ -14,6 +14,7 @@ func init() {
 	addCase("NetflixOperations", testNetflixOperations)
 	addCase("NetflixPromotionsAndExtras", testNetflixPromotionsAndExtras)
 	addCase("NetflixCharges", testNetflixCharges)
+	addCase("NetflixChargesOfCustomer", testNetflixChargesOfCustomer)
 	addCase("NetflixFeedCursor", testNetflixFeedCursor)
 	addCase("NetflixIsolation", testNetflixIsolation)
 }
@@ -165,7 +166,7 @@ func testNetflixOperations(t *testing.T, s crmapi.Store) {
 	}
 	mustView(t, s, func(tx crmapi.Tx) error {
 		work, err := tx.NetflixPendingWork(T0.Add(time.Hour), 10)
-		if err != nil || len(work) != 1 || work[0] != (crmapi.NetflixWork{OrganisationID: a.Org.ID, SubscriptionID: sub.ID}) {
+		if err != nil || len(work) != 1 || work[0] != (crmapi.NetflixWork{OrganisationID: a.Org.ID, SubscriptionID: sub.ID, Sequence: 1}) {
 			t.Errorf("NetflixPendingWork = %v, %v", work, err)
 		}
 		work, _ = tx.NetflixPendingWork(T0, 10)
@@ -401,6 +402,36 @@ func testNetflixCharges(t *testing.T, s crmapi.Store) {
 		wantCode(t, err, crmapi.NotFound)
 		return nil
 	})
+}
+
+func testNetflixChargesOfCustomer(t *testing.T, s crmapi.Store) {
+	a, b := MustTenant(t, s, "ACME"), MustTenant(t, s, "GLOBEX")
+	mine := MustNetflixSubscription(t, s, a, "pci1", "PAI1")
+	first := MustNetflixCharge(t, s, mine, crmapi.ChargeApproved)
+	MustNetflixCharge(t, s, MustNetflixSubscription(t, s, a, "pci2", "PAI2"), crmapi.ChargeApproved)
+	MustNetflixCharge(t, s, MustNetflixSubscription(t, s, b, "pci1", "PAI9"), crmapi.ChargeApproved)
+	second := MustNetflixCharge(t, s, mine, crmapi.ChargePending)
+	list := func(org crmapi.Organisation, customer string, limit int) []string {
+		t.Helper()
+		var out []string
+		mustView(t, s, func(tx crmapi.Tx) error {
+			cs, err := tx.NetflixChargesOfCustomer(org.ID, customer, limit)
+			for _, c := range cs {
+				out = append(out, c.Number)
+			}
+			return err
+		})
+		return out
+	}
+	if got := list(a.Org, "pci1", 10); !cmp.Equal(got, []string{second.Number, first.Number}) {
+		t.Errorf("pci1's charges = %v, want newest first, only this customer's, only ACME's", got)
+	}
+	if got := list(a.Org, "pci1", 1); !cmp.Equal(got, []string{second.Number}) {
+		t.Errorf("limit 1 = %v", got)
+	}
+	if got := list(a.Org, "nobody", 10); len(got) != 0 {
+		t.Errorf("unknown customer = %v", got)
+	}
 }
 
 func testNetflixFeedCursor(t *testing.T, s crmapi.Store) {

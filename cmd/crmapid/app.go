@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/crmapi/crmapi"
+	"github.com/crmapi/crmapi/console"
 	"github.com/crmapi/crmapi/httpapi"
 	"github.com/crmapi/crmapi/jobs"
 	"github.com/crmapi/crmapi/metrics"
@@ -145,6 +148,7 @@ func (m *Main) Run(ctx context.Context) error {
 		extra["POST /bench/ceiling"] = httpapi.CeilingHandler(m.Services.Auth.VerifyToken)
 	}
 	extra["GET /metrics"] = httpapi.MetricsHandler(m.Registry)
+	extra[console.Path] = console.New(console.Config{Services: m.Services, Logger: m.Log, Key: consoleKey(key)})
 	m.Handler = httpapi.NewServer(httpapi.Config{Services: m.Services, Store: m.Store, Logger: m.Log,
 		Metrics: httpapi.NewMetrics(m.Registry),
 		Extra:   extra})
@@ -164,11 +168,20 @@ func (m *Main) Run(ctx context.Context) error {
 			m.Log.Error("serve", "err", err)
 		}
 	}()
-	m.Log.Info("crmapid listening", "url", m.URL()+httpapi.Prefix, "engine", m.Store.Engine())
+	m.Log.Info("crmapid listening", "url", m.URL()+httpapi.Prefix, "console", m.URL()+console.Path, "engine", m.Store.Engine())
 	if c.Demo {
 		m.loadNetflixDemo(ctx)
 	}
 	return nil
+}
+
+// consoleKey derives the console's form-signing key from the token
+// signing key, so that every process of one installation accepts the
+// forms the others showed, without another secret to configure.
+func consoleKey(signingKey []byte) []byte {
+	m := hmac.New(sha256.New, signingKey)
+	m.Write([]byte("crmapi console forms"))
+	return m.Sum(nil)
 }
 
 // URL is the server's base URL.

@@ -113,7 +113,7 @@ func (e *e2e) processed(customer string) []map[string]any {
 func TestNetflixEndToEnd(t *testing.T) {
 	m, _ := startMain(t, Config{Demo: true, Netflix: NetflixConfig{PartnerKey: e2ePartnerKey,
 		ReconcileInterval: 100 * time.Millisecond, ChargesInterval: 100 * time.Millisecond,
-		SweepInterval: 200 * time.Millisecond, JobPollInterval: 50 * time.Millisecond}})
+		SweepInterval: time.Minute, JobPollInterval: 50 * time.Millisecond}})
 	e := &e2e{t: t, m: m}
 	e.token = e.api("authentication/token", map[string]any{"username": demoAdmin, "password": demoPassword,
 		"organisation": demoOrganisation}, "OK")["token"].(string)
