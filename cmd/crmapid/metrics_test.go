@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -97,5 +99,53 @@ func TestMetricsEndpoint(t *testing.T) {
 				t.Fatalf("created events = %q", v)
 			}
 		})
+	}
+}
+
+// docs/metrics.md documents every family, and the Grafana dashboard uses
+// only families that exist (and every one but the process's own).
+func TestMetricsDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/metrics.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile("../../docs/grafana-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Targets []struct {
+				Expr string `json:"expr"`
+			} `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(raw, &dash); err != nil {
+		t.Fatalf("grafana-dashboard.json: %v", err)
+	}
+	known := map[string]bool{}
+	for _, f := range append(families, "crmapi_database_write_queue_depth", "crmapi_usage_holds_blocked_amount") {
+		known[f] = true
+		if !strings.Contains(string(doc), "`"+f+"`") {
+			t.Errorf("docs/metrics.md does not document %s", f)
+		}
+	}
+	used := map[string]bool{}
+	name := regexp.MustCompile(`crmapi_[a-z_]+`)
+	for _, p := range dash.Panels {
+		for _, tg := range p.Targets {
+			for _, n := range name.FindAllString(tg.Expr, -1) {
+				n = strings.TrimSuffix(n, "_bucket")
+				if !known[n] {
+					t.Errorf("the dashboard uses %s, which does not exist", n)
+				}
+				used[n] = true
+			}
+		}
+	}
+	for f := range known {
+		if !used[f] && f != "crmapi_metrics_collect_errors_total" && f != "crmapi_http_requests_in_flight" {
+			t.Errorf("the dashboard does not show %s", f)
+		}
 	}
 }
