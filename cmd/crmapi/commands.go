@@ -18,12 +18,14 @@ type command struct {
 	// its lines, with NestedColumns.
 	Nested        string
 	NestedColumns []string
+	// Empty replaces "(none)" for an empty list.
+	Empty string
 	// Fill completes the parameters after the options set theirs.
 	Fill func(params map[string]any)
 }
 
 func (c command) view() view {
-	return view{Columns: c.Columns, Nested: c.Nested, NestedColumns: c.NestedColumns}
+	return view{Columns: c.Columns, Nested: c.Nested, NestedColumns: c.NestedColumns, Empty: c.Empty}
 }
 
 // option is one flag (or, when Positional, one positional argument).
@@ -93,7 +95,8 @@ var webhookCommands = []command{
 	{Path: "webhooks create", Method: "webhooks/endpoints/create", Summary: "add a webhook endpoint; its signing secret is shown once (admin)",
 		Options: []option{
 			{Flag: "url", Param: "url", Required: true, Positional: true, Usage: "http or https URL to POST events to"},
-			{Flag: "event-types", Param: "event_types", Kind: list, Usage: "comma-separated event types (default: every type)"}}},
+			{Flag: "event-types", Param: "event_types", Kind: list, Usage: "comma-separated event types (default: every type)"}},
+		Columns: []string{"id", "url", "event_types", "enabled", "secret"}},
 	{Path: "webhooks update", Method: "webhooks/endpoints/update", Summary: "change a webhook endpoint (admin)",
 		Options: []option{
 			{Flag: "id", Param: "id", Required: true, Positional: true},

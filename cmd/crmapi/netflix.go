@@ -24,7 +24,8 @@ func chargeBatchCommand(verb, param, summary string) command {
 			{Flag: "reference", Param: param + "[0].reference_number", Usage: "your reference for it"},
 			{Flag: "charges", Param: param, Kind: raw,
 				Usage: `several as JSON: [{"number":"NC…","billing_system_customer_identifier":"…","reference_number":"…"}, …]`}},
-		Columns: failedChargeColumns}
+		Columns: failedChargeColumns, Empty: "every charge " + map[string]string{"acknowledge": "acknowledged",
+			"accept": "accepted", "decline": "declined"}[verb]}
 }
 
 var netflixCommands = []command{

@@ -37,7 +37,7 @@ func TestNetflixCommands(t *testing.T) {
 	}
 	number := charges[0].(map[string]any)["number"].(string)
 	ok(t, []string{"CHARGE_STATUS", number, "APPROVED", "next_cursor:"}, "netflix", "charges", "list", "--status", "PROCESSED", "--limit", "10")
-	ok(t, []string{"(none)"}, "netflix", "charges", "acknowledge", number, "--customer", "cust-7", "--reference", "ACK-1")
+	ok(t, []string{"every charge acknowledged"}, "netflix", "charges", "acknowledge", number, "--customer", "cust-7", "--reference", "ACK-1")
 	ok(t, []string{"ALREADY_ACKNOWLEDGED"}, "netflix", "charges", "acknowledge", "--charges",
 		`[{"number":"`+number+`","billing_system_customer_identifier":"cust-7","reference_number":"ACK-2"}]`)
 	ok(t, []string{"(none)"}, "netflix", "charges", "list")

@@ -15,6 +15,8 @@ type view struct {
 	Columns       []string
 	Nested        string
 	NestedColumns []string
+	// Empty is printed for an empty list instead of "(none)".
+	Empty string
 }
 
 // column is one column (or line) of a table: "path", or "header=path",
@@ -83,7 +85,7 @@ func printTable(w io.Writer, data json.RawMessage, v view) error {
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
 	defer tw.Flush()
 	if rows, rest, ok := pageOf(x); ok && v.Nested == "" {
-		printRows(tw, rows, v.Columns)
+		printRows(tw, rows, v.Columns, v.Empty)
 		for _, k := range keysOf(rest) {
 			fmt.Fprintf(tw, "%s:\t%s\n", k, cell(rest[k]))
 		}
@@ -91,7 +93,7 @@ func printTable(w io.Writer, data json.RawMessage, v view) error {
 	}
 	switch x := x.(type) {
 	case []any:
-		printRows(tw, x, v.Columns)
+		printRows(tw, x, v.Columns, v.Empty)
 	case map[string]any:
 		if len(x) == 0 {
 			fmt.Fprintln(tw, "ok")
@@ -107,7 +109,7 @@ func printTable(w io.Writer, data json.RawMessage, v view) error {
 		if v.Nested != "" {
 			rows, _ := x[v.Nested].([]any)
 			fmt.Fprintf(tw, "\n%s:\n", v.Nested)
-			printRows(tw, rows, v.NestedColumns)
+			printRows(tw, rows, v.NestedColumns, "")
 		}
 	default:
 		fmt.Fprintln(tw, cell(x))
@@ -115,10 +117,14 @@ func printTable(w io.Writer, data json.RawMessage, v view) error {
 	return nil
 }
 
-// printRows writes an array of objects as a table.
-func printRows(w io.Writer, rows []any, columns []string) {
+// printRows writes an array of objects as a table; empty (or "(none)")
+// when there are no rows.
+func printRows(w io.Writer, rows []any, columns []string, empty string) {
 	if len(rows) == 0 {
-		fmt.Fprintln(w, "(none)")
+		if empty == "" {
+			empty = "(none)"
+		}
+		fmt.Fprintln(w, empty)
 		return
 	}
 	if len(columns) == 0 {
