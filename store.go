@@ -38,4 +38,5 @@ type Tx interface {
 	CatalogueStore
 	UsageStore
 	EventStore
+	FiguresStore
 }

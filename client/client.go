@@ -216,7 +216,9 @@ func WithFields(names ...string) CallOption { return func(o *callOptions) { o.fi
 // Call invokes an API method (e.g. "usage_authorisations/create") with
 // params (a struct or map encoded as the JSON body) and decodes the
 // answer's data into out (may be nil). Every method is called with POST:
-// the server accepts POST for its GET methods too.
+// the server accepts POST for its GET methods too. A call refused with
+// EXPIRED_TOKEN is sent once more after logging in again, when the client
+// keeps credentials (Login).
 func (c *Client) Call(ctx context.Context, method string, params, out any, opts ...CallOption) error {
 	var o callOptions
 	for _, f := range opts {
@@ -226,7 +228,36 @@ func (c *Client) Call(ctx context.Context, method string, params, out any, opts 
 	if err != nil {
 		return err
 	}
-	return c.do(ctx, method, token, params, out, o)
+	err = c.do(ctx, method, token, params, out, o)
+	if IsCode(err, "EXPIRED_TOKEN") && c.renew(ctx, token) == nil {
+		// The server refused the call before acting on it, so sending it
+		// again is safe. A token expires before its exp claim says when a
+		// test organisation's clock moves ahead.
+		return c.do(ctx, method, c.Token(), params, out, o)
+	}
+	return err
+}
+
+// renew logs in again with the kept credentials, unless another call
+// already replaced the expired token.
+func (c *Client) renew(ctx context.Context, expired string) error {
+	c.mu.Lock()
+	creds, current := c.creds, c.token
+	c.mu.Unlock()
+	if creds == nil {
+		return errors.New("client: no credentials to log in again with")
+	}
+	if current != expired {
+		return nil
+	}
+	fresh, err := c.login(ctx, *creds)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.setToken(fresh)
+	c.mu.Unlock()
+	return nil
 }
 
 func (c *Client) do(ctx context.Context, method, token string, params, out any, o callOptions) error {

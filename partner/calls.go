@@ -12,7 +12,7 @@ import (
 // with the same request returns the same sign-up.
 func (c *Client) CreateSignup(ctx context.Context, operator, opID string, req SignupRequest) (Signup, error) {
 	var out Signup
-	err := c.do(ctx, &call{method: http.MethodPost, path: "/signups", operator: operator, opID: opID, body: req, out: &out})
+	err := c.do(ctx, &call{op: "create_signup", method: http.MethodPost, path: "/signups", operator: operator, opID: opID, body: req, out: &out})
 	return out, err
 }
 
@@ -22,7 +22,7 @@ func (c *Client) GetAccount(ctx context.Context, operator, pai string) (Account,
 		return Account{}, &Error{Code: CodeInvalidRequest, Message: "pai is required"}
 	}
 	var out Account
-	err := c.do(ctx, &call{method: http.MethodGet, path: accountPath(pai, ""), operator: operator, out: &out})
+	err := c.do(ctx, &call{op: "get_account", method: http.MethodGet, path: accountPath(pai, ""), operator: operator, out: &out})
 	return out, err
 }
 
@@ -52,7 +52,7 @@ func (c *Client) accountAction(ctx context.Context, operator, pai, action, opID 
 		return Account{}, &Error{Code: CodeInvalidRequest, Message: "operation sequence must be positive"}
 	}
 	var out Account
-	err := c.do(ctx, &call{method: http.MethodPost, path: accountPath(pai, action), operator: operator,
+	err := c.do(ctx, &call{op: action + "_account", method: http.MethodPost, path: accountPath(pai, action), operator: operator,
 		opID: opID, seq: seq, out: &out})
 	return out, err
 }
@@ -61,7 +61,7 @@ func (c *Client) accountAction(ctx context.Context, operator, pai, action, opID 
 // may carry; empty offer or country lists the partner's defaults.
 func (c *Client) ListPromotions(ctx context.Context, operator, offer, country string) ([]Promotion, error) {
 	var out Promotions
-	err := c.do(ctx, &call{method: http.MethodGet, path: "/promotions", query: catalogQuery(offer, country),
+	err := c.do(ctx, &call{op: "list_promotions", method: http.MethodGet, path: "/promotions", query: catalogQuery(offer, country),
 		operator: operator, out: &out})
 	return out.Promotions, err
 }
@@ -69,7 +69,7 @@ func (c *Client) ListPromotions(ctx context.Context, operator, offer, country st
 // ListPrices returns the prices of offer in country.
 func (c *Client) ListPrices(ctx context.Context, operator, offer, country string) ([]Price, error) {
 	var out Prices
-	err := c.do(ctx, &call{method: http.MethodGet, path: "/prices", query: catalogQuery(offer, country),
+	err := c.do(ctx, &call{op: "list_prices", method: http.MethodGet, path: "/prices", query: catalogQuery(offer, country),
 		operator: operator, out: &out})
 	return out.Prices, err
 }
@@ -87,7 +87,7 @@ func (c *Client) Charges(ctx context.Context, operator, cursor string, limit int
 		q.Set("limit", strconv.Itoa(limit))
 	}
 	var out ChargesPage
-	err := c.do(ctx, &call{method: http.MethodGet, path: "/charges", query: q, operator: operator, out: &out})
+	err := c.do(ctx, &call{op: "read_charges", method: http.MethodGet, path: "/charges", query: q, operator: operator, out: &out})
 	if err == nil && out.NextCursor == "" {
 		out.NextCursor = cursor
 	}
@@ -111,7 +111,7 @@ func (c *Client) chargeAction(ctx context.Context, operator, chargeID, action, o
 		return Charge{}, &Error{Code: CodeInvalidRequest, Message: "charge id is required"}
 	}
 	var out Charge
-	err := c.do(ctx, &call{method: http.MethodPost, path: "/charges/" + url.PathEscape(chargeID) + "/" + action,
+	err := c.do(ctx, &call{op: action + "_charge", method: http.MethodPost, path: "/charges/" + url.PathEscape(chargeID) + "/" + action,
 		operator: operator, opID: opID, out: &out})
 	return out, err
 }

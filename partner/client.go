@@ -34,6 +34,18 @@ type ClientConfig struct {
 	HTTPClient *http.Client
 	// Breaker configures the circuit breaker.
 	Breaker BreakerConfig
+	// Observer, when set, is told of every attempt (metrics).
+	Observer Observer
+}
+
+// Observer is told of each attempt the client makes: the call's operation
+// (e.g. "create_signup", "suspend_account", "read_charges"), how long the
+// attempt took, and its outcome: "OK", or the error code (one of the
+// Code… constants, or whatever code the partner answered with).
+// CodeCircuitOpen reports a call refused by the breaker without an
+// attempt, with took 0. It is called in the calling goroutine.
+type Observer interface {
+	ObserveAttempt(op string, took time.Duration, code string)
 }
 
 // Client is a partner protocol client. It is safe for concurrent use.
@@ -46,6 +58,7 @@ type Client struct {
 	maxBackoff  time.Duration
 	hc          *http.Client
 	br          *breaker
+	obs         Observer
 }
 
 // maxAnswer bounds how much of an answer the client reads; the largest
@@ -63,6 +76,7 @@ func NewClient(cfg ClientConfig) *Client {
 		maxBackoff:  cfg.MaxBackoff,
 		hc:          cfg.HTTPClient,
 		br:          newBreaker(cfg.Breaker),
+		obs:         cfg.Observer,
 	}
 	if c.timeout <= 0 {
 		c.timeout = 2 * time.Second
@@ -96,6 +110,7 @@ func (c *Client) BreakerState() BreakerState { return c.br.current() }
 
 // call describes one protocol call.
 type call struct {
+	op       string // the operation's name, for the observer
 	method   string
 	path     string // below PathPrefix, already escaped
 	query    url.Values
@@ -127,10 +142,17 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 	unknown := false
 	for attempt := 1; ; attempt++ {
 		if !c.br.allow() {
+			c.observe(cl.op, 0, CodeCircuitOpen)
 			return &Error{Code: CodeCircuitOpen, Message: "circuit breaker open; not calling the partner",
 				Retryable: true, UnknownOutcome: unknown, Attempts: attempt - 1, Err: ErrCircuitOpen}
 		}
+		start := time.Now()
 		r := c.attempt(ctx, cl, body)
+		if r.err == nil {
+			c.observe(cl.op, time.Since(start), "OK")
+		} else {
+			c.observe(cl.op, time.Since(start), r.err.Code)
+		}
 		switch {
 		case r.abandoned:
 			c.br.abandon()
@@ -157,6 +179,12 @@ func (c *Client) do(ctx context.Context, cl *call) error {
 			return &Error{Code: ctxCode(err), Message: "gave up waiting to retry", Retryable: true,
 				UnknownOutcome: unknown, Attempts: attempt, Err: err}
 		}
+	}
+}
+
+func (c *Client) observe(op string, took time.Duration, code string) {
+	if c.obs != nil {
+		c.obs.ObserveAttempt(op, took, code)
 	}
 }
 

@@ -330,7 +330,11 @@ func (s *AccountService) SetState(ctx context.Context, orgID, userID string, ref
 				"account %s is %s and cannot become %s", a.Number, from, to)
 		}
 		if to == crmapi.AccountTerminated {
-			if err := cancelBlocked(tx, a, userID, s.clock.Now()); err != nil {
+			org, err := tx.OrganisationByID(orgID)
+			if err != nil {
+				return err
+			}
+			if err := cancelBlocked(tx, a, userID, org.Now(s.clock)); err != nil {
 				return err
 			}
 		}

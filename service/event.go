@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/crmapi/crmapi"
@@ -19,7 +20,14 @@ type EventService struct {
 	log       *slog.Logger
 	queue     *queueRef
 	retention time.Duration
+	// observe, when set, is told of every committed event (metrics).
+	observe atomic.Pointer[func(crmapi.Event)]
 }
+
+// Observe has f called with every event once its transaction has
+// committed, in the committing goroutine, so f must be quick. The metrics
+// count events by type with it.
+func (s *EventService) Observe(f func(crmapi.Event)) { s.observe.Store(&f) }
 
 // MaxEventPage is the most events (and deliveries) one list call returns.
 const MaxEventPage = 100
@@ -77,6 +85,11 @@ func (s *EventService) Emit(tx crmapi.Tx, orgID string, typ crmapi.EventType, da
 // change is committed already, and whatever Dispatch cannot queue the
 // periodic sweep queues later.
 func (s *EventService) Dispatch(ctx context.Context, events ...crmapi.Event) {
+	if f := s.observe.Load(); f != nil {
+		for _, ev := range events {
+			(*f)(ev)
+		}
+	}
 	if len(events) == 0 || s.queue.get() == nil {
 		return
 	}

@@ -64,11 +64,12 @@ func (s *UsageService) Authorise(ctx context.Context, orgID string, n NewAuthori
 	var events []crmapi.Event
 	err := s.store.Update(ctx, func(tx crmapi.Tx) error {
 		events = events[:0]
-		now := s.clock.Now()
 		org, err := tx.OrganisationByID(orgID)
 		if err != nil {
 			return err
 		}
+		// A test organisation's clock dates the hold and times its expiry.
+		now := org.Now(s.clock)
 		acct, sub, err := accountAndSubscription(tx, orgID, n.Account, n.Subscription, false)
 		if err != nil {
 			return err
@@ -271,7 +272,11 @@ func (s *UsageService) Authorisation(ctx context.Context, orgID string, ref crma
 		if err != nil {
 			return err
 		}
-		if due = a.Due(s.clock.Now()); due {
+		now, err := s.orgNow(tx, orgID)
+		if err != nil {
+			return err
+		}
+		if due = a.Due(now); due {
 			return nil
 		}
 		d, err = detailOf(tx, a)
@@ -287,7 +292,11 @@ func (s *UsageService) Authorisation(ctx context.Context, orgID string, ref crma
 		if err != nil {
 			return err
 		}
-		if now := s.clock.Now(); a.Due(now) {
+		now, err := s.orgNow(tx, orgID)
+		if err != nil {
+			return err
+		}
+		if a.Due(now) {
 			ok, err := tx.EndAuthorisation(crmapi.AuthorisationEnd{OrganisationID: orgID, ID: a.ID,
 				State: crmapi.AuthorisationExpired, At: now})
 			if err != nil {
@@ -358,7 +367,10 @@ func (s *UsageService) Authorisations(ctx context.Context, orgID string, account
 		if err := list(tx, acct); err != nil {
 			return err
 		}
-		now := s.clock.Now()
+		now, err := s.orgNow(tx, orgID)
+		if err != nil {
+			return err
+		}
 		for _, d := range out {
 			due = due || d.Due(now)
 		}
@@ -374,7 +386,11 @@ func (s *UsageService) Authorisations(ctx context.Context, orgID string, account
 		if err != nil {
 			return err
 		}
-		ended, err := expireAccount(tx, orgID, acct.ID, s.clock.Now())
+		now, err := s.orgNow(tx, orgID)
+		if err != nil {
+			return err
+		}
+		ended, err := expireAccount(tx, orgID, acct.ID, now)
 		if err != nil {
 			return err
 		}
@@ -401,7 +417,10 @@ func (s *UsageService) Cancel(ctx context.Context, orgID, userID string, ref crm
 		if err != nil {
 			return err
 		}
-		now := s.clock.Now()
+		now, err := s.orgNow(tx, orgID)
+		if err != nil {
+			return err
+		}
 		if err := blocked(a, now); err != nil {
 			return err
 		}
@@ -442,8 +461,9 @@ func blocked(a crmapi.UsageAuthorisation, now time.Time) error {
 }
 
 // ExpireDue expires up to limit BLOCKED authorisations of every
-// organisation whose expiry has passed, releasing their holds, and returns
-// how many it expired. The server's sweeper calls it periodically.
+// organisation whose expiry has passed by that organisation's clock,
+// releasing their holds, and returns how many it expired. The server's
+// sweeper calls it periodically.
 func (s *UsageService) ExpireDue(ctx context.Context, limit int) (int, error) {
 	if limit <= 0 {
 		limit = ExpiryBatch
@@ -451,20 +471,50 @@ func (s *UsageService) ExpireDue(ctx context.Context, limit int) (int, error) {
 	var n int
 	var events []crmapi.Event
 	err := s.store.Update(ctx, func(tx crmapi.Tx) error {
-		events = events[:0]
-		now := s.clock.Now()
-		ended, err := tx.EndAuthorisations(crmapi.AuthorisationsDue{By: now, Limit: limit},
-			crmapi.AuthorisationEnd{State: crmapi.AuthorisationExpired, At: now})
-		n = len(ended)
+		events, n = events[:0], 0
+		expire := func(orgID string, now time.Time) error {
+			ended, err := tx.EndAuthorisations(crmapi.AuthorisationsDue{OrganisationID: orgID, By: now, Limit: limit - n},
+				crmapi.AuthorisationEnd{State: crmapi.AuthorisationExpired, At: now})
+			n += len(ended)
+			if err != nil {
+				return err
+			}
+			return s.emitEnded(tx, ended, crmapi.EventUsageAuthorisationExpired, &events)
+		}
+		// Test clocks only run ahead, so organisations whose clock was moved
+		// go first, each by its own now. Only when all of theirs that are
+		// due have ended does the query by the server's now run, so it
+		// never dates a test organisation's expiry by the wrong clock.
+		orgs, err := tx.ListOrganisations()
 		if err != nil {
 			return err
 		}
-		return s.emitEnded(tx, ended, crmapi.EventUsageAuthorisationExpired, &events)
+		for _, o := range orgs {
+			if o.ClockOffset > 0 && n < limit {
+				if err := expire(o.ID, o.Now(s.clock)); err != nil {
+					return err
+				}
+			}
+		}
+		if n < limit {
+			return expire("", s.clock.Now())
+		}
+		return nil
 	})
 	if err == nil {
 		s.events.Dispatch(ctx, events...)
 	}
 	return n, err
+}
+
+// orgNow is the organisation's now: the server's, or a test
+// organisation's clock moved ahead.
+func (s *UsageService) orgNow(tx crmapi.Tx, orgID string) (time.Time, error) {
+	org, err := tx.OrganisationByID(orgID)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return org.Now(s.clock), nil
 }
 
 // detailOf loads what one authorisation refers to.
@@ -608,11 +658,11 @@ func (s *UsageService) AddServiceUsage(ctx context.Context, orgID, userID string
 				return err
 			}
 		}
-		now := s.clock.Now()
 		org, err := tx.OrganisationByID(orgID)
 		if err != nil {
 			return err
 		}
+		now := org.Now(s.clock)
 		acct, sub, err := accountAndSubscription(tx, orgID, p.Account, p.Subscription, true)
 		if err != nil {
 			return err
@@ -639,7 +689,11 @@ func (s *UsageService) AddServiceUsage(ctx context.Context, orgID, userID string
 			}
 			auth = &a
 		} else {
-			if _, err := expireAccount(tx, orgID, acct.ID, now); err != nil {
+			expired, err := expireAccount(tx, orgID, acct.ID, now)
+			if err != nil {
+				return err
+			}
+			if err := s.emitEnded(tx, expired, crmapi.EventUsageAuthorisationExpired, &events); err != nil {
 				return err
 			}
 			set, err := allowance(tx, orgID, acct.ID)

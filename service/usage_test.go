@@ -28,6 +28,12 @@ func mustFixture(tb testing.TB, start time.Time) fixture {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { store.Close() })
+	return fixtureOn(tb, store, start)
+}
+
+// fixtureOn is mustFixture on a given store.
+func fixtureOn(tb testing.TB, store crmapi.Store, start time.Time) fixture {
+	tb.Helper()
 	clock := crmapi.NewManualClock(start)
 	svc, err := service.New(service.Config{Store: store, Clock: clock, SigningKey: bytes.Repeat([]byte("k"), 32),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/crmapi/crmapi/client"
@@ -55,7 +57,7 @@ func (a *app) help() {
 
 Commands (add --json for JSON output, -h for options):`)
 	for _, c := range commands {
-		fmt.Fprintf(a.stdout, "  %-22s %s\n", c.Path, c.Summary)
+		fmt.Fprintf(a.stdout, "  %-32s %s\n", c.Path, c.Summary)
 	}
 }
 
@@ -149,7 +151,7 @@ func (a *app) call(ctx context.Context, args []string) error {
 		}
 		setPath(params, k, val)
 	}
-	return a.invoke(ctx, args[0], params, asJSON, nil)
+	return a.invoke(ctx, args[0], params, asJSON, view{})
 }
 
 func isJSONString(v string) bool { return strings.HasPrefix(strings.TrimSpace(v), `"`) }
@@ -167,10 +169,14 @@ func (a *app) runCommand(ctx context.Context, c command, args []string) error {
 		if o.Positional {
 			positional = append(positional, o)
 		}
+		usage := o.Usage
+		if o.Entity != nil && usage == "" {
+			usage = o.Entity.usageHint()
+		}
 		if o.Kind == boolean {
-			bools[o.Flag] = fs.Bool(o.Flag, false, o.Usage)
+			bools[o.Flag] = fs.Bool(o.Flag, false, usage)
 		} else {
-			values[o.Flag] = fs.String(o.Flag, "", o.Usage)
+			values[o.Flag] = fs.String(o.Flag, "", usage)
 		}
 	}
 	var rest []string
@@ -212,6 +218,10 @@ func (a *app) runCommand(ctx context.Context, c command, args []string) error {
 			}
 			continue
 		}
+		if o.Entity != nil {
+			setPath(params, o.Param, o.Entity.identify(v))
+			continue
+		}
 		switch o.Kind {
 		case list:
 			items := []string{}
@@ -226,9 +236,18 @@ func (a *app) runCommand(ctx context.Context, c command, args []string) error {
 				return usagef("%s: --%s: %q is not valid", c.Path, o.Flag, v)
 			}
 			setPath(params, o.Param, json.RawMessage(v))
+		case decimal:
+			// Sent as a string, which the server reads exactly.
+			if !client.Decimal(v).Valid() {
+				return usagef("%s: --%s: %q is not a decimal number", c.Path, o.Flag, v)
+			}
+			setPath(params, o.Param, v)
 		default:
 			setPath(params, o.Param, v)
 		}
+	}
+	if c.Fill != nil {
+		c.Fill(params)
 	}
 	var opts []client.CallOption
 	if *fields != "" {
@@ -237,10 +256,10 @@ func (a *app) runCommand(ctx context.Context, c command, args []string) error {
 	if *idem != "" {
 		opts = append(opts, client.WithIdempotencyKey(*idem))
 	}
-	return a.invoke(ctx, c.Method, params, *asJSON, c.Columns, opts...)
+	return a.invoke(ctx, c.Method, params, *asJSON, c.view(), opts...)
 }
 
-func (a *app) invoke(ctx context.Context, method string, params map[string]any, asJSON bool, columns []string, opts ...client.CallOption) error {
+func (a *app) invoke(ctx context.Context, method string, params map[string]any, asJSON bool, v view, opts ...client.CallOption) error {
 	c, _, err := a.connect()
 	if err != nil {
 		return err
@@ -256,21 +275,43 @@ func (a *app) invoke(ctx context.Context, method string, params map[string]any, 
 		fmt.Fprintln(a.stdout, string(b))
 		return nil
 	}
-	return printTable(a.stdout, data, columns)
+	return printTable(a.stdout, data, v)
 }
 
-// setPath sets a dotted path in a nested map.
+// setPath sets a dotted path in a nested map; a segment name[i] is the
+// i-th object of an array (usage_detail_records_set[0].usage_amount).
 func setPath(m map[string]any, path string, v any) {
 	parts := strings.Split(path, ".")
 	for _, p := range parts[:len(parts)-1] {
-		sub, ok := m[p].(map[string]any)
-		if !ok {
-			sub = map[string]any{}
-			m[p] = sub
-		}
-		m = sub
+		m = child(m, p)
 	}
 	m[parts[len(parts)-1]] = v
+}
+
+var indexed = regexp.MustCompile(`^(.+)\[([0-9]+)\]$`)
+
+// child returns the object at segment p of m, creating it.
+func child(m map[string]any, p string) map[string]any {
+	if g := indexed.FindStringSubmatch(p); g != nil {
+		i, _ := strconv.Atoi(g[2])
+		arr, _ := m[g[1]].([]any)
+		for len(arr) <= i {
+			arr = append(arr, map[string]any{})
+		}
+		m[g[1]] = arr
+		sub, ok := arr[i].(map[string]any)
+		if !ok {
+			sub = map[string]any{}
+			arr[i] = sub
+		}
+		return sub
+	}
+	sub, ok := m[p].(map[string]any)
+	if !ok {
+		sub = map[string]any{}
+		m[p] = sub
+	}
+	return sub
 }
 
 func takeFlag(args []string, name string) (bool, []string) {
@@ -297,32 +338,62 @@ func (a *app) completion(args []string) error {
 	if len(args) != 1 || args[0] != "bash" {
 		return usagef("completion supports: bash")
 	}
-	words := map[string]bool{"login": true, "logout": true, "call": true, "completion": true, "help": true}
+	fmt.Fprint(a.stdout, bashCompletion())
+	return nil
+}
+
+// bashCompletion is generated from the command table: after each prefix
+// of a command path, the words that may follow; after a whole command,
+// its flags.
+func bashCompletion() string {
+	next := map[string]map[string]bool{"": {"login": true, "logout": true, "call": true, "completion": true, "help": true}}
+	flags := map[string][]string{}
 	for _, c := range commands {
-		words[strings.Fields(c.Path)[0]] = true
-	}
-	var top []string
-	for w := range words {
-		top = append(top, w)
-	}
-	sort.Strings(top)
-	sub := map[string][]string{}
-	for _, c := range commands {
-		f := strings.Fields(c.Path)
-		if len(f) > 1 {
-			sub[f[0]] = append(sub[f[0]], f[1])
+		words := strings.Fields(c.Path)
+		for i, w := range words {
+			prefix := strings.Join(words[:i], " ")
+			if next[prefix] == nil {
+				next[prefix] = map[string]bool{}
+			}
+			next[prefix][w] = true
 		}
+		f := []string{"--json", "--fields", "--idempotency-key"}
+		for _, o := range c.Options {
+			f = append(f, "--"+o.Flag)
+		}
+		flags[c.Path] = f
 	}
-	fmt.Fprintln(a.stdout, "# bash completion for crmapi: source <(crmapi completion bash)")
-	fmt.Fprintln(a.stdout, "_crmapi() {\n  local cur=${COMP_WORDS[COMP_CWORD]}\n  if [ $COMP_CWORD -eq 1 ]; then\n    COMPREPLY=($(compgen -W \""+strings.Join(top, " ")+"\" -- \"$cur\"))\n    return\n  fi\n  case ${COMP_WORDS[1]} in")
-	var keys []string
-	for k := range sub {
+	escape := func(s string) string { return strings.ReplaceAll(s, " ", `\ `) }
+	var b strings.Builder
+	b.WriteString("# bash completion for crmapi: source <(crmapi completion bash)\n")
+	b.WriteString("_crmapi() {\n  local cur=${COMP_WORDS[COMP_CWORD]}\n  local path=\"${COMP_WORDS[*]:1:COMP_CWORD-1}\"\n  local words=\n  case $path in\n")
+	for _, prefix := range sortedKeys(next) {
+		var ws []string
+		for w := range next[prefix] {
+			ws = append(ws, w)
+		}
+		sort.Strings(ws)
+		pattern := escape(prefix)
+		if prefix == "" {
+			pattern = `""`
+		}
+		fmt.Fprintf(&b, "    %s) words=\"%s\" ;;\n", pattern, strings.Join(ws, " "))
+	}
+	for _, path := range sortedKeys(flags) {
+		if next[path] != nil {
+			continue // a prefix of longer commands too: its words win
+		}
+		fmt.Fprintf(&b, "    %s|%s\\ *) words=\"%s\" ;;\n", escape(path), escape(path), strings.Join(flags[path], " "))
+	}
+	b.WriteString("  esac\n  COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n}\ncomplete -F _crmapi crmapi\n")
+	return b.String()
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	for _, k := range keys {
-		fmt.Fprintf(a.stdout, "    %s) [ $COMP_CWORD -eq 2 ] && COMPREPLY=($(compgen -W \"%s\" -- \"$cur\")) ;;\n", k, strings.Join(sub[k], " "))
-	}
-	fmt.Fprintln(a.stdout, "  esac\n}\ncomplete -F _crmapi crmapi")
-	return nil
+	return keys
 }

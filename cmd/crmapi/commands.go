@@ -1,5 +1,7 @@
 package main
 
+import "slices"
+
 // command is one CLI command calling one API method. Its options map to
 // the method's parameters: Param is a dotted path into the JSON body
 // ("accounts_receivable_identifier.number"), so flags can fill identifier
@@ -9,8 +11,21 @@ type command struct {
 	Method  string // API method, e.g. "admin/units/create"
 	Summary string
 	Options []option
-	// Columns are the table columns, in order; empty shows every key.
+	// Columns are what the table shows, in order: the columns of a list,
+	// the lines of an object; empty shows every key. See column.
 	Columns []string
+	// Nested names an array of an object answer shown as a table below
+	// its lines, with NestedColumns.
+	Nested        string
+	NestedColumns []string
+	// Empty replaces "(none)" for an empty list.
+	Empty string
+	// Fill completes the parameters after the options set theirs.
+	Fill func(params map[string]any)
+}
+
+func (c command) view() view {
+	return view{Columns: c.Columns, Nested: c.Nested, NestedColumns: c.NestedColumns, Empty: c.Empty}
 }
 
 // option is one flag (or, when Positional, one positional argument).
@@ -21,6 +36,8 @@ type option struct {
 	Usage      string
 	Required   bool
 	Positional bool
+	// Entity makes the value an identifier object (see entity).
+	Entity *entity
 }
 
 type kind int
@@ -31,11 +48,14 @@ const (
 	boolean             // true/false
 	raw                 // JSON text as given
 	list                // comma-separated values, sent as a JSON array of strings
+	decimal             // an exact decimal, sent as a JSON string (amounts, quantities)
 )
 
 // commands is the CLI's command table: one entry per API method. Its order
 // is the order of the help text.
-var commands = []command{
+var commands = slices.Concat(adminCommands, netflixCommands, usageCommands, accountCommands, catalogueCommands, webhookCommands)
+
+var adminCommands = []command{
 	{Path: "units list", Method: "admin/units/list", Summary: "list the organisation's units (admin)",
 		Columns: []string{"id", "name", "created_date"}},
 	{Path: "units create", Method: "admin/units/create", Summary: "add a unit (admin)",
@@ -67,13 +87,16 @@ var commands = []command{
 		Options: []option{{Flag: "seconds", Param: "seconds", Kind: number, Required: true, Positional: true}}},
 	{Path: "keys revoke", Method: "admin/web_api_keys/revoke", Summary: "revoke a web API key (admin)",
 		Options: []option{{Flag: "id", Param: "id", Required: true, Positional: true}}},
+}
 
+var webhookCommands = []command{
 	{Path: "webhooks list", Method: "webhooks/endpoints/list", Summary: "list webhook endpoints and their pending and failed deliveries (admin)",
 		Columns: []string{"id", "url", "event_types", "enabled", "pending_deliveries", "failed_deliveries"}},
 	{Path: "webhooks create", Method: "webhooks/endpoints/create", Summary: "add a webhook endpoint; its signing secret is shown once (admin)",
 		Options: []option{
 			{Flag: "url", Param: "url", Required: true, Positional: true, Usage: "http or https URL to POST events to"},
-			{Flag: "event-types", Param: "event_types", Kind: list, Usage: "comma-separated event types (default: every type)"}}},
+			{Flag: "event-types", Param: "event_types", Kind: list, Usage: "comma-separated event types (default: every type)"}},
+		Columns: []string{"id", "url", "event_types", "enabled", "secret"}},
 	{Path: "webhooks update", Method: "webhooks/endpoints/update", Summary: "change a webhook endpoint (admin)",
 		Options: []option{
 			{Flag: "id", Param: "id", Required: true, Positional: true},

@@ -2,9 +2,12 @@
 // the Go SDK (package client): log in once, then call any API method.
 //
 //	crmapi login --server http://127.0.0.1:8080 --organisation DEMO --username admin
-//	crmapi units list
+//	crmapi usage create --account ACR0000000001 --amount 50
+//	crmapi usage show UA0000000001
 //	crmapi call usage_authorisations/show usage_authorisation_identifier.id=…
 //
+// Each command of the table (commands.go) calls one API method; options
+// that name an entity take its number (ACR…, UA…), its id, or FIELD=VALUE.
 // Output is a readable table, or JSON with --json. The exit code tells the
 // class of error (see exitCode).
 package main

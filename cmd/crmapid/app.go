@@ -18,6 +18,7 @@ import (
 	"github.com/crmapi/crmapi/console"
 	"github.com/crmapi/crmapi/httpapi"
 	"github.com/crmapi/crmapi/jobs"
+	"github.com/crmapi/crmapi/metrics"
 	"github.com/crmapi/crmapi/partner"
 	"github.com/crmapi/crmapi/partner/emulator"
 	"github.com/crmapi/crmapi/postgres"
@@ -67,8 +68,10 @@ type Main struct {
 	Services *service.Services
 	Queue    *jobs.Queue
 	Handler  *httpapi.Server
-	// Registry holds the Prometheus metrics served at /metrics.
+	// Registry holds the Prometheus metrics served at /metrics; Metrics
+	// are those beyond the HTTP layer's (see package metrics).
 	Registry *prometheus.Registry
+	Metrics  *metrics.Metrics
 	// Partner is the Netflix partner client; Emulator the in-process
 	// partner when no partner URL is configured, PartnerKey its key.
 	Partner    *partner.Client
@@ -109,6 +112,10 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listen: %w", err)
 	}
 	extra := map[string]http.Handler{}
+	// The metrics first: the partner client reports to them.
+	m.Registry = prometheus.NewRegistry()
+	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.Metrics = metrics.New(m.Registry, m.Log)
 	m.setupPartner(extra)
 	if m.Store, err = openStore(ctx, c); err != nil {
 		return err
@@ -117,6 +124,10 @@ func (m *Main) Run(ctx context.Context) error {
 		TokenLifetime: c.TokenLifetime, Logger: m.Log, IdempotencyRetention: c.IdempotencyRetention,
 		Partner: m.Partner, Netflix: c.Netflix.serviceConfig()})
 	if err != nil {
+		return err
+	}
+	m.Services.Events.Observe(m.Metrics.ObserveEvent)
+	if err := m.watch(); err != nil {
 		return err
 	}
 	if err := m.prepareData(ctx); err != nil {
@@ -136,8 +147,6 @@ func (m *Main) Run(ctx context.Context) error {
 	if c.BenchCeiling {
 		extra["POST /bench/ceiling"] = httpapi.CeilingHandler(m.Services.Auth.VerifyToken)
 	}
-	m.Registry = prometheus.NewRegistry()
-	m.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	extra["GET /metrics"] = httpapi.MetricsHandler(m.Registry)
 	extra[console.Path] = console.New(console.Config{Services: m.Services, Logger: m.Log, Key: consoleKey(key)})
 	m.Handler = httpapi.NewServer(httpapi.Config{Services: m.Services, Store: m.Store, Logger: m.Log,

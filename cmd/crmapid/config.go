@@ -35,6 +35,8 @@ type Config struct {
 	BenchCeiling bool
 	// Netflix configures the partner and the Netflix background work.
 	Netflix NetflixConfig
+	// Metrics configures /metrics.
+	Metrics MetricsConfig
 }
 
 // bind declares the flags on fs with defaults taken from the environment.
@@ -52,6 +54,7 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.BoolVar(&c.BenchCeiling, "bench-ceiling", false, "mount the benchmark ceiling handler at POST /bench/ceiling (for crmapid bench)")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", envDuration("CRMAPI_SHUTDOWN_GRACE", 30*time.Second), "how long in-flight requests may take after SIGTERM (CRMAPI_SHUTDOWN_GRACE)")
 	c.Netflix.bind(fs)
+	c.Metrics.bind(fs)
 }
 
 // DefaultReadHeaderTimeout is the read-header timeout when none is configured.
@@ -117,7 +120,7 @@ func (c *Config) validate() error {
 	default:
 		errs = append(errs, errors.New("log-level: debug, info, warn or error"))
 	}
-	errs = append(errs, c.Netflix.validate())
+	errs = append(errs, c.Netflix.validate(), c.Metrics.validate())
 	return errors.Join(errs...)
 }
 

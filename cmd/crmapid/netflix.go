@@ -121,7 +121,8 @@ func (m *Main) setupPartner(extra map[string]http.Handler) {
 		base = m.loopbackURL() + emulatorPrefix
 	}
 	m.PartnerKey = key
-	m.Partner = partner.NewClient(partner.ClientConfig{BaseURL: base, APIKey: key, Timeout: c.PartnerTimeout})
+	m.Partner = partner.NewClient(partner.ClientConfig{BaseURL: base, APIKey: key, Timeout: c.PartnerTimeout,
+		Observer: m.Metrics.PartnerObserver()})
 }
 
 // loopbackURL reaches this process's listener from inside it.
