@@ -65,6 +65,9 @@ type workload struct {
 var workloads = []workload{
 	{name: "ceiling", describe: "JSON decode + HS256 verify + JSON encode, nothing else", prepare: prepareCeiling},
 	{name: "authenticated-read", describe: "admin/units/list: token checked against its session, one small read", prepare: prepareUnitsList},
+	{name: "usage-create", describe: "usage_authorisations/create of 1.00 EUR spread over 1,000 funded accounts", prepare: prepareUsageCreate},
+	{name: "usage-create-hot", describe: "usage_authorisations/create of 0.50 EUR, every request on one account", prepare: prepareUsageCreateHot},
+	{name: "usage-show", describe: "GET usage_authorisations/show by number, over 2,000 authorisations", prepare: prepareUsageShow},
 }
 
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -268,17 +271,7 @@ func postJSON(ctx context.Context, c *http.Client, url string, body []byte) stri
 		return "TRANSPORT_ERROR"
 	}
 	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode == 200 && bytes.Contains(raw, []byte(`"code":"OK"`)) {
-		return "OK"
-	}
-	var env struct {
-		Status struct{ Code string } `json:"status"`
-	}
-	if json.Unmarshal(raw, &env) == nil && env.Status.Code != "" {
-		return env.Status.Code
-	}
-	return "HTTP_" + strconv.Itoa(resp.StatusCode)
+	return envelopeCode(resp)
 }
 
 func prepareCeiling(ctx context.Context, env *benchEnv, conns int) (request, error) {
