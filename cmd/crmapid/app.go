@@ -67,6 +67,7 @@ type Main struct {
 
 	listener  net.Listener
 	server    *http.Server
+	debug     *http.Server
 	bg        sync.WaitGroup
 	closeOnce sync.Once
 	closeErr  error
@@ -136,6 +137,9 @@ func (m *Main) Run(ctx context.Context) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
 	}
+	if err := m.startDebug(); err != nil {
+		return fmt.Errorf("debug listener: %w", err)
+	}
 	m.bg.Add(1)
 	go func() {
 		defer m.bg.Done()
@@ -167,6 +171,9 @@ func (m *Main) close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), grace)
 		errs = append(errs, m.server.Shutdown(ctx))
 		cancel()
+	}
+	if m.debug != nil {
+		errs = append(errs, m.debug.Close())
 	}
 	m.bg.Wait()
 	if m.Queue != nil {

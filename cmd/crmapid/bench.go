@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strconv"
@@ -37,6 +38,11 @@ type benchConfig struct {
 	Org, User   string
 	// Processes is how many crmapid processes share the database (PostgreSQL only).
 	Processes int
+	// ProfileDir, when set, receives a CPU profile of the (first) server
+	// for each workload's measured period.
+	ProfileDir string
+	// debugURL is the first server's pprof listener, when profiling.
+	debugURL string
 }
 
 // benchEnv is what a workload prepares against.
@@ -83,6 +89,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&bc.JSONOut, "json", "", "also write the report as JSON to this file")
 	fs.IntVar(&bc.ServerPID, "server-pid", 0, "with --target: the server's process id, to report its peak RSS")
 	fs.IntVar(&bc.Processes, "processes", 1, "with no --target: how many crmapid processes to start on the one database (more than 1 needs --database postgres://…); the load is spread over them")
+	fs.StringVar(&bc.ProfileDir, "profile-dir", "", "with no --target: write a CPU profile of the server per workload to DIR/WORKLOAD.pprof (go tool pprof)")
 	fs.StringVar(&bc.Org, "organisation", "DEMO", "organisation to log in to")
 	fs.StringVar(&bc.User, "username", "admin", "user to log in as (password from CRMAPI_PASSWORD; the demo's by default)")
 	if err := fs.Parse(args); err != nil {
@@ -188,7 +195,7 @@ func benchServers(ctx context.Context, bc *benchConfig, stderr io.Writer) ([]str
 	}
 	firstPID := 0
 	for i := 0; i < bc.Processes; i++ {
-		url, pid, stop, err := benchServer(ctx, bc, dir, stderr)
+		url, pid, stop, err := benchServer(ctx, bc, dir, i == 0 && bc.ProfileDir != "", stderr)
 		if err != nil {
 			stopAll()
 			return nil, 0, nil, err
@@ -202,7 +209,7 @@ func benchServers(ctx context.Context, bc *benchConfig, stderr io.Writer) ([]str
 }
 
 // benchServer starts one crmapid child on dir's data and waits until ready.
-func benchServer(ctx context.Context, bc *benchConfig, dir string, stderr io.Writer) (string, int, func(), error) {
+func benchServer(ctx context.Context, bc *benchConfig, dir string, profile bool, stderr io.Writer) (string, int, func(), error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return "", 0, nil, err
@@ -216,6 +223,15 @@ func benchServer(ctx context.Context, bc *benchConfig, dir string, stderr io.Wri
 	args := []string{"serve", "--demo", "--bench-ceiling", "--listen", addr, "--data-dir", dir, "--log-level", "error"}
 	if bc.Database != "" {
 		args = append(args, "--database", bc.Database)
+	}
+	if profile {
+		dl, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", 0, nil, err
+		}
+		bc.debugURL = "http://" + dl.Addr().String()
+		dl.Close()
+		args = append(args, "--debug-listen", strings.TrimPrefix(bc.debugURL, "http://"))
 	}
 	cmd := exec.Command(exe, args...)
 	cmd.Stdout, cmd.Stderr = io.Discard, stderr
@@ -357,7 +373,12 @@ func drive(ctx context.Context, name string, req request, bc benchConfig, pid in
 			}()
 		}
 		rss := newRSSSampler(pid)
+		var prof sync.WaitGroup
+		if record && bc.debugURL != "" {
+			prof.Go(func() { saveProfile(bc, name, d, stderr) })
+		}
 		wg.Wait()
+		prof.Wait()
 		elapsed := time.Since(start)
 		rss.stop()
 		lastRSS = rss.max()
@@ -505,4 +526,35 @@ func numCPU() int { return runtime.NumCPU() }
 // method is the URL of an API method on the server worker w drives.
 func (e *benchEnv) method(w int, path string) string {
 	return e.urls[w%len(e.urls)] + client.Prefix + path
+}
+
+// saveProfile fetches a CPU profile of the server covering the measured
+// period and writes it to the profile directory.
+func saveProfile(bc benchConfig, name string, d time.Duration, stderr io.Writer) {
+	secs := int(d.Seconds())
+	if secs < 1 {
+		secs = 1
+	}
+	resp, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", bc.debugURL, secs))
+	if err != nil {
+		fmt.Fprintf(stderr, "  profile: %v\n", err)
+		return
+	}
+	defer resp.Body.Close()
+	if err := os.MkdirAll(bc.ProfileDir, 0o755); err != nil {
+		fmt.Fprintf(stderr, "  profile: %v\n", err)
+		return
+	}
+	path := filepath.Join(bc.ProfileDir, name+".pprof")
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "  profile: %v\n", err)
+		return
+	}
+	defer f.Close()
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		fmt.Fprintf(stderr, "  profile: %v\n", err)
+		return
+	}
+	fmt.Fprintf(stderr, "  profile: %s\n", path)
 }

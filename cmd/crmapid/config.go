@@ -29,6 +29,9 @@ type Config struct {
 	IdempotencyRetention time.Duration
 	// BenchCeiling mounts the benchmark's ceiling handler at /bench/ceiling.
 	BenchCeiling bool
+	// DebugListen, when set, serves net/http/pprof on a separate listener,
+	// so that profiles are never reachable on the API's address.
+	DebugListen string
 }
 
 // bind declares the flags on fs with defaults taken from the environment.
@@ -43,6 +46,7 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", env("CRMAPI_LOG_LEVEL", "info"), "log level: debug, info, warn, error (CRMAPI_LOG_LEVEL)")
 	fs.DurationVar(&c.IdempotencyRetention, "idempotency-retention", envDuration("CRMAPI_IDEMPOTENCY_RETENTION", 24*time.Hour), "how long Idempotency-Keys are kept, at least 24h (CRMAPI_IDEMPOTENCY_RETENTION)")
 	fs.BoolVar(&c.BenchCeiling, "bench-ceiling", false, "mount the benchmark ceiling handler at POST /bench/ceiling (for crmapid bench)")
+	fs.StringVar(&c.DebugListen, "debug-listen", env("CRMAPI_DEBUG_LISTEN", ""), "address of a separate listener serving /debug/pprof/ (CRMAPI_DEBUG_LISTEN; empty: none)")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", envDuration("CRMAPI_SHUTDOWN_GRACE", 30*time.Second), "how long in-flight requests may take after SIGTERM (CRMAPI_SHUTDOWN_GRACE)")
 }
 
