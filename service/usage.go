@@ -15,6 +15,7 @@ type UsageService struct {
 	store  crmapi.Store
 	clock  crmapi.Clock
 	events *EventService
+	cats   *catalogueCache
 }
 
 // AuthorisationDetail is an authorisation with everything its wire form
@@ -98,13 +99,16 @@ func (s *UsageService) Authorise(ctx context.Context, orgID string, n NewAuthori
 		if err != nil {
 			return err
 		}
-		cat, err := loadCatalogue(tx, orgID)
+		cat, err := s.cats.load(tx, orgID)
 		if err != nil {
 			return err
 		}
-		used, err := loadUsage(tx, org, acct.ID, now)
-		if err != nil {
-			return err
+		// Usage posted so far matters only to limits.
+		var used usedWindows
+		if len(set.Limits) > 0 {
+			if used, err = loadUsage(tx, org, acct.ID, now); err != nil {
+				return err
+			}
 		}
 		services := allowedServices(cat, set, used, n.Amount, acct.Currency)
 		if !anyAllowed(services) {
@@ -132,10 +136,14 @@ func (s *UsageService) Authorise(ctx context.Context, orgID string, n NewAuthori
 		if err := tx.CreateAuthorisation(a); err != nil {
 			return err
 		}
-		if err := s.emitAuthorisation(tx, a, crmapi.EventUsageAuthorisationCreated, &events); err != nil {
+		if err := s.emitAuthorisationOf(tx, org, a, crmapi.EventUsageAuthorisationCreated, &events); err != nil {
 			return err
 		}
-		d, err = newDetails(tx, cat).of(a)
+		ds := newDetails(tx, cat)
+		if sub != nil {
+			ds.subs[sub.ID] = sub
+		}
+		d, err = ds.of(a)
 		return err
 	})
 	if err == nil {
@@ -274,7 +282,7 @@ func (s *UsageService) Authorisation(ctx context.Context, orgID string, ref crma
 		if due = a.Due(s.clock.Now()); due {
 			return nil
 		}
-		d, err = detailOf(tx, a)
+		d, err = s.detailOf(tx, a)
 		return err
 	})
 	if err != nil || !due {
@@ -302,7 +310,7 @@ func (s *UsageService) Authorisation(ctx context.Context, orgID string, ref crma
 				}
 			}
 		}
-		d, err = detailOf(tx, a)
+		d, err = s.detailOf(tx, a)
 		return err
 	})
 	if err == nil {
@@ -334,7 +342,7 @@ func (s *UsageService) Authorisations(ctx context.Context, orgID string, account
 		if err != nil {
 			return err
 		}
-		cat, err := loadCatalogue(tx, orgID)
+		cat, err := s.cats.load(tx, orgID)
 		if err != nil {
 			return err
 		}
@@ -419,7 +427,7 @@ func (s *UsageService) Cancel(ctx context.Context, orgID, userID string, ref crm
 		if err := s.emitAuthorisation(tx, a, crmapi.EventUsageAuthorisationCancelled, &events); err != nil {
 			return err
 		}
-		d, err = detailOf(tx, a)
+		d, err = s.detailOf(tx, a)
 		return err
 	})
 	if err == nil {
@@ -468,8 +476,8 @@ func (s *UsageService) ExpireDue(ctx context.Context, limit int) (int, error) {
 }
 
 // detailOf loads what one authorisation refers to.
-func detailOf(tx crmapi.Tx, a crmapi.UsageAuthorisation) (AuthorisationDetail, error) {
-	cat, err := loadCatalogue(tx, a.OrganisationID)
+func (s *UsageService) detailOf(tx crmapi.Tx, a crmapi.UsageAuthorisation) (AuthorisationDetail, error) {
+	cat, err := s.cats.load(tx, a.OrganisationID)
 	if err != nil {
 		return AuthorisationDetail{}, err
 	}
@@ -620,7 +628,7 @@ func (s *UsageService) AddServiceUsage(ctx context.Context, orgID, userID string
 		if err := usable(acct, sub); err != nil {
 			return err
 		}
-		cat, err := loadCatalogue(tx, orgID)
+		cat, err := s.cats.load(tx, orgID)
 		if err != nil {
 			return err
 		}
@@ -779,7 +787,7 @@ func (s *UsageService) UsageRecords(ctx context.Context, orgID string, account c
 		if out, err = tx.ListUsageRecords(orgID, a.ID); err != nil {
 			return err
 		}
-		cat, err = loadCatalogue(tx, orgID)
+		cat, err = s.cats.load(tx, orgID)
 		return err
 	})
 	return out, cat, err

@@ -1,0 +1,14 @@
+-- Indexes the hot paths need, found by EXPLAIN on a seeded database
+-- (docs/performance.md). Numbered 0009 because another branch claims 0008;
+-- the migrator applies every missing version, whatever the order.
+
+-- An account's subscriptions in number order: with only (account_id) the
+-- planner walked the organisation's whole (organisation_id, number) index
+-- to avoid a sort, once per authorisation.
+CREATE INDEX subscriptions_account_number ON subscriptions (account_id, number);
+DROP INDEX subscriptions_account;
+
+-- An account's BLOCKED authorisations past their expiry, looked up by every
+-- create before it holds money: without it each create read all of the
+-- account's authorisations.
+CREATE INDEX usage_authorisations_account_due ON usage_authorisations (account_id, expires_at) WHERE life_cycle_state = 'BLOCKED';
