@@ -32,6 +32,7 @@ type Store interface {
 type Tx interface {
 	AuthStore
 	SequenceStore
+	NetflixStore
 	IdempotencyStore
 	AccountStore
 	CatalogueStore

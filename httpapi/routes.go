@@ -1,6 +1,9 @@
 package httpapi
 
-import "github.com/crmapi/crmapi"
+import (
+	"github.com/crmapi/crmapi"
+	"github.com/crmapi/crmapi/service"
+)
 
 // registerRoutes is the route table: every API method, in one place.
 func (s *Server) registerRoutes() {
@@ -16,6 +19,19 @@ func (s *Server) registerRoutes() {
 	s.add("GET", "admin/web_api_keys/list", admin, s.listAPIKeys)
 	s.add("POST", "admin/web_api_keys/create", admin, s.createAPIKey)
 	s.add("POST", "admin/web_api_keys/revoke", admin, s.revokeAPIKey)
+
+	s.add("GET", "netflix/promotions/list", authenticated, s.netflixPromotions)
+	s.add("GET", "netflix/subscriptions/show", authenticated, s.netflixShow)
+	s.add("POST", "netflix/subscriptions/create", authenticated, s.netflixCreate)
+	s.add("POST", "netflix/subscriptions/suspend", authenticated, s.netflixChange((*service.NetflixService).Suspend))
+	s.add("POST", "netflix/subscriptions/unsuspend", authenticated, s.netflixChange((*service.NetflixService).Unsuspend))
+	s.add("POST", "netflix/subscriptions/cancel", authenticated, s.netflixChange((*service.NetflixService).Cancel))
+	s.add("GET", "netflix/charges/list", authenticated, s.netflixCharges)
+	s.add("POST", "netflix/charges/acknowledge", authenticated, s.netflixBatch("acknowledged_charges_set", (*service.NetflixService).Acknowledge))
+	s.add("POST", "netflix/charges/accept", authenticated, s.netflixBatch("accepted_charges_set", (*service.NetflixService).Accept))
+	s.add("POST", "netflix/charges/decline", authenticated, s.netflixBatch("declined_charges_set", (*service.NetflixService).Decline))
+	s.add("GET", "admin/netflix/attention/list", admin, s.netflixAttention)
+	s.add("POST", "admin/netflix/attention/retry", admin, s.netflixRetry)
 
 	// Usage authorisations (CRM.COM R13+); list is served on GET too.
 	s.add("GET", "usage_authorisations/show", authenticated, s.showAuthorisation)
@@ -67,6 +83,7 @@ func (s *Server) registerRoutes() {
 	s.documentAuth()
 	s.documentUsage()
 	s.documentWebhooks()
+	s.documentNetflix()
 }
 
 // documentAuth describes the login and admin methods for the OpenAPI document.

@@ -115,7 +115,7 @@ func (db *DB) runTx(ctx context.Context, opts pgx.TxOptions, fn func(crmapi.Tx) 
 			_ = pgTx.Rollback(ctx)
 		}
 	}()
-	if err = fn(&tx{ctx: ctx, tx: pgTx}); err != nil {
+	if err = fn(&tx{ctx: ctx, tx: pgTx, write: opts.AccessMode != pgx.ReadOnly}); err != nil {
 		return err
 	}
 	if err = pgTx.Commit(ctx); err != nil {
@@ -151,6 +151,20 @@ func pause(ctx context.Context, attempt int) error {
 type tx struct {
 	ctx context.Context
 	tx  pgx.Tx
+	// write tells a read-write transaction, whose reads of rows it may
+	// change lock them (see forUpdate).
+	write bool
+}
+
+// forUpdate is the locking clause for a read whose row the transaction
+// may then write: at read committed, without it a concurrent transaction
+// could change the row between the read and the write, and the write
+// would undo that change. Read-only transactions take no locks.
+func (t *tx) forUpdate() string {
+	if t.write {
+		return " FOR UPDATE"
+	}
+	return ""
 }
 
 func (t *tx) exec(query string, args ...any) (pgconn.CommandTag, error) {

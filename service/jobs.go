@@ -28,13 +28,17 @@ func (s *Services) Jobs(workers *river.Workers) []*river.PeriodicJob {
 			func() (river.JobArgs, *river.InsertOpts) { return PurgeIdempotencyKeysArgs{}, nil },
 			&river.PeriodicJobOpts{ID: "purge_idempotency_keys", RunOnStart: true}),
 	}
-	return append(periodic, s.webhookJobs(workers)...)
+	periodic = append(periodic, s.webhookJobs(workers)...)
+	return append(periodic, s.Netflix.netflixJobs(workers)...)
 }
 
 // UseQueue gives the services the job queue that runs their workers, once
 // it is open; until then they queue nothing, and the periodic sweeps catch
 // up when it starts.
-func (s *Services) UseQueue(q JobInserter) { s.queue.set(q) }
+func (s *Services) UseQueue(q JobInserter) {
+	s.queue.set(q)
+	s.Netflix.UseQueue(q)
+}
 
 // PurgeSessionsArgs is the job that deletes expired sessions.
 type PurgeSessionsArgs struct{}

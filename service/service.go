@@ -27,6 +27,11 @@ type Config struct {
 	IdempotencyRetention time.Duration
 	// Webhooks is how events are delivered; zero values take the defaults.
 	Webhooks WebhookConfig
+	// Partner is the Netflix partner; without one every partner call
+	// fails as PARTNER_UNAVAILABLE.
+	Partner Partner
+	// Netflix tunes the Netflix service.
+	Netflix NetflixConfig
 }
 
 // Services bundles every service of the server.
@@ -35,6 +40,7 @@ type Services struct {
 	Accounts    *AccountService
 	Usage       *UsageService
 	Idempotency *IdempotencyService
+	Netflix     *NetflixService
 	// Events is built first, so that the services that emit events can be given it.
 	Events   *EventService
 	Webhooks *WebhookService
@@ -82,6 +88,9 @@ func New(cfg Config) (*Services, error) {
 	cfg.Webhooks.defaults()
 	events := &EventService{store: cfg.Store, clock: cfg.Clock, log: cfg.Logger, queue: queue, retention: cfg.Webhooks.EventRetention}
 	hooks := newWebhookService(cfg.Store, cfg.Clock, cfg.Logger, queue, cfg.Webhooks)
+	netflix := newNetflixService(cfg)
+	netflix.events = events
+	netflix.store = netflixEventStore{Store: netflix.store, svc: netflix}
 	return &Services{
 		Auth:        auth,
 		Accounts:    &AccountService{store: cfg.Store, clock: cfg.Clock},
@@ -89,6 +98,7 @@ func New(cfg Config) (*Services, error) {
 		Idempotency: idem,
 		Events:      events,
 		Webhooks:    hooks,
+		Netflix:     netflix,
 		clock:       cfg.Clock,
 		queue:       queue,
 	}, nil

@@ -15,6 +15,8 @@ import (
 	"github.com/crmapi/crmapi"
 	"github.com/crmapi/crmapi/httpapi"
 	"github.com/crmapi/crmapi/jobs"
+	"github.com/crmapi/crmapi/partner"
+	"github.com/crmapi/crmapi/partner/emulator"
 	"github.com/crmapi/crmapi/postgres"
 	"github.com/crmapi/crmapi/service"
 	"github.com/crmapi/crmapi/sqlite"
@@ -64,6 +66,11 @@ type Main struct {
 	Handler  *httpapi.Server
 	// Registry holds the Prometheus metrics served at /metrics.
 	Registry *prometheus.Registry
+	// Partner is the Netflix partner client; Emulator the in-process
+	// partner when no partner URL is configured, PartnerKey its key.
+	Partner    *partner.Client
+	Emulator   *emulator.Emulator
+	PartnerKey string
 
 	listener  net.Listener
 	server    *http.Server
@@ -94,11 +101,19 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("signing key: %w", err)
 	}
+	// Listening first: the in-process partner emulator is reached, and
+	// hands out sign-up links, at this server's own address.
+	if m.listener, err = net.Listen("tcp", c.Listen); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	extra := map[string]http.Handler{}
+	m.setupPartner(extra)
 	if m.Store, err = openStore(ctx, c); err != nil {
 		return err
 	}
 	m.Services, err = service.New(service.Config{Store: m.Store, Clock: m.Clock, SigningKey: key,
-		TokenLifetime: c.TokenLifetime, Logger: m.Log, IdempotencyRetention: c.IdempotencyRetention})
+		TokenLifetime: c.TokenLifetime, Logger: m.Log, IdempotencyRetention: c.IdempotencyRetention,
+		Partner: m.Partner, Netflix: c.Netflix.serviceConfig()})
 	if err != nil {
 		return err
 	}
@@ -107,7 +122,8 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	workers := river.NewWorkers()
 	periodic := m.Services.Jobs(workers)
-	m.Queue, err = jobs.Open(ctx, m.Store, jobs.Config{Workers: workers, Periodic: periodic, Logger: m.Log})
+	m.Queue, err = jobs.Open(ctx, m.Store, jobs.Config{Workers: workers, Periodic: periodic, Logger: m.Log,
+		PollInterval: c.Netflix.JobPollInterval})
 	if err != nil {
 		return err
 	}
@@ -115,7 +131,6 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.Queue.Start(context.Background()); err != nil {
 		return fmt.Errorf("job queue: %w", err)
 	}
-	extra := map[string]http.Handler{}
 	if c.BenchCeiling {
 		extra["POST /bench/ceiling"] = httpapi.CeilingHandler(m.Services.Auth.VerifyToken)
 	}
@@ -125,9 +140,6 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Handler = httpapi.NewServer(httpapi.Config{Services: m.Services, Store: m.Store, Logger: m.Log,
 		Metrics: httpapi.NewMetrics(m.Registry),
 		Extra:   extra})
-	if m.listener, err = net.Listen("tcp", c.Listen); err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
 	m.server = &http.Server{
 		Handler:           m.Handler,
 		ReadHeaderTimeout: 5 * time.Second,
@@ -148,6 +160,9 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}()
 	m.Log.Info("crmapid listening", "url", m.URL()+httpapi.Prefix, "engine", m.Store.Engine())
+	if c.Demo {
+		m.loadNetflixDemo(ctx)
+	}
 	return nil
 }
 
@@ -174,6 +189,9 @@ func (m *Main) close() error {
 	}
 	if m.debug != nil {
 		errs = append(errs, m.debug.Close())
+	}
+	if m.server == nil && m.listener != nil {
+		m.listener.Close() // Run failed before serving
 	}
 	m.bg.Wait()
 	if m.Queue != nil {

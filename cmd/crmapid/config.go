@@ -32,6 +32,8 @@ type Config struct {
 	// DebugListen, when set, serves net/http/pprof on a separate listener,
 	// so that profiles are never reachable on the API's address.
 	DebugListen string
+	// Netflix configures the partner and the Netflix background work.
+	Netflix NetflixConfig
 }
 
 // bind declares the flags on fs with defaults taken from the environment.
@@ -48,6 +50,7 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.BoolVar(&c.BenchCeiling, "bench-ceiling", false, "mount the benchmark ceiling handler at POST /bench/ceiling (for crmapid bench)")
 	fs.StringVar(&c.DebugListen, "debug-listen", env("CRMAPI_DEBUG_LISTEN", ""), "address of a separate listener serving /debug/pprof/ (CRMAPI_DEBUG_LISTEN; empty: none)")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", envDuration("CRMAPI_SHUTDOWN_GRACE", 30*time.Second), "how long in-flight requests may take after SIGTERM (CRMAPI_SHUTDOWN_GRACE)")
+	c.Netflix.bind(fs)
 }
 
 func env(name, def string) string {
@@ -98,6 +101,7 @@ func (c *Config) validate() error {
 	default:
 		errs = append(errs, errors.New("log-level: debug, info, warn or error"))
 	}
+	errs = append(errs, c.Netflix.validate())
 	return errors.Join(errs...)
 }
 
@@ -177,9 +181,10 @@ func (c *Config) describe() []any {
 	if c.SigningKey != "" {
 		key = "(set, masked)"
 	}
-	return []any{"listen", c.Listen, "data_dir", c.DataDir, "database", maskDatabase(c.Database, c.sqlitePath(), c.isPostgres()),
+	return append([]any{"listen", c.Listen, "data_dir", c.DataDir, "database", maskDatabase(c.Database, c.sqlitePath(), c.isPostgres()),
 		"signing_key", key, "token_lifetime", c.TokenLifetime.String(), "demo", c.Demo, "log_format", c.LogFormat,
-		"log_level", c.LogLevel, "shutdown_grace", c.ShutdownGrace.String(), "idempotency_retention", c.IdempotencyRetention.String()}
+		"log_level", c.LogLevel, "shutdown_grace", c.ShutdownGrace.String(), "idempotency_retention", c.IdempotencyRetention.String()},
+		c.Netflix.describe()...)
 }
 
 // maskDatabase hides a password in a PostgreSQL URL.

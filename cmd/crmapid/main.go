@@ -5,6 +5,8 @@
 //	crmapid migrate
 //	crmapid bootstrap --organisation NAME [--username admin]
 //	crmapid units|users|keys|accounts|usage …
+//	crmapid emulator [--listen 127.0.0.1:8081]
+//	crmapid netflix attention|retry --organisation NAME
 //	crmapid version
 package main
 
@@ -44,6 +46,8 @@ Commands:
   accounts    manage accounts receivable:   accounts list|check|create|pay|credit|suspend|activate|terminate --organisation ORG …
   usage       usage authorisations:         usage services|list --organisation ORG …, usage expire
   bench       load benchmark with a same-run ceiling (see docs/performance.md)
+  emulator    run the Netflix partner emulator on its own: emulator --listen 127.0.0.1:8081
+  netflix     Netflix partner work needing attention: netflix attention|retry --organisation ORG …
   version     print the version
 
 Every command takes the database flags (--data-dir, --database); run
@@ -76,6 +80,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdAccounts(ctx, rest, stdout, stderr)
 	case "usage":
 		return cmdUsage(ctx, rest, stdout, stderr)
+	case "emulator":
+		return cmdEmulator(ctx, rest, stdout, stderr)
+	case "netflix":
+		return cmdNetflix(ctx, rest, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "crmapid", versionString())
 		return nil
