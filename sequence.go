@@ -7,6 +7,10 @@ import "fmt"
 type SequenceStore interface {
 	// NextNumber returns the next value (1, 2, …) of the series in the organisation.
 	NextNumber(orgID, series string) (int64, error)
+	// ReserveNumbers takes the next n values of the series at once and
+	// returns the last of them; bulk loads (crmapid seed) number their rows
+	// from it.
+	ReserveNumbers(orgID, series string, n int64) (int64, error)
 }
 
 // FormatNumber writes a business number: prefix and n padded to ten digits.
