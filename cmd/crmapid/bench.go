@@ -43,6 +43,11 @@ type benchConfig struct {
 	ProfileDir string
 	// debugURL is the first server's pprof listener, when profiling.
 	debugURL string
+	// Charges is how many unacknowledged charges to seed for charges-list-ack.
+	Charges int
+	// seedCharges is set when charges-list-ack runs on servers bench starts.
+	seedCharges bool
+	progress    io.Writer
 }
 
 // benchEnv is what a workload prepares against.
@@ -74,6 +79,9 @@ var workloads = []workload{
 	{name: "usage-create", describe: "usage_authorisations/create of 1.00 EUR spread over 1,000 funded accounts", prepare: prepareUsageCreate},
 	{name: "usage-create-hot", describe: "usage_authorisations/create of 0.50 EUR, every request on one account", prepare: prepareUsageCreateHot},
 	{name: "usage-show", describe: "GET usage_authorisations/show by number, over 2,000 authorisations", prepare: prepareUsageShow},
+	{name: "netflix-show", describe: "GET netflix/subscriptions/show of live subscriptions (signed up at the partner)", prepare: prepareNetflixShow},
+	{name: "netflix-mix", describe: "netflix/subscriptions suspend, unsuspend, and create for new customers (1 in 3)", prepare: prepareNetflixMix},
+	{name: "charges-list-ack", describe: "netflix/charges/list a page of 50 PROCESSED charges + acknowledge them (req/s = pages/s)", prepare: prepareChargesListAck},
 }
 
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -90,6 +98,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&bc.ServerPID, "server-pid", 0, "with --target: the server's process id, to report its peak RSS")
 	fs.IntVar(&bc.Processes, "processes", 1, "with no --target: how many crmapid processes to start on the one database (more than 1 needs --database postgres://…); the load is spread over them")
 	fs.StringVar(&bc.ProfileDir, "profile-dir", "", "with no --target: write a CPU profile of the server per workload to DIR/WORKLOAD.pprof (go tool pprof)")
+	fs.IntVar(&bc.Charges, "charges", 300_000, "with no --target: unacknowledged charges seeded for charges-list-ack (a page takes 50)")
 	fs.StringVar(&bc.Org, "organisation", "DEMO", "organisation to log in to")
 	fs.StringVar(&bc.User, "username", "admin", "user to log in as (password from CRMAPI_PASSWORD; the demo's by default)")
 	if err := fs.Parse(args); err != nil {
@@ -104,6 +113,10 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	selected, err := selectWorkloads(bc.Workloads)
 	if err != nil {
 		return err
+	}
+	bc.progress = stderr
+	for _, w := range selected {
+		bc.seedCharges = bc.seedCharges || (w.name == "charges-list-ack" && bc.Target == "")
 	}
 	urls, pid, stop, err := benchServers(ctx, &bc, stderr)
 	if err != nil {
@@ -193,6 +206,13 @@ func benchServers(ctx context.Context, bc *benchConfig, stderr io.Writer) ([]str
 		}
 		os.RemoveAll(dir)
 	}
+	if bc.seedCharges {
+		fmt.Fprintf(stderr, "seeding %d unacknowledged charges for charges-list-ack\n", bc.Charges)
+		if err := benchSeedCharges(ctx, bc, dir, bc.Charges); err != nil {
+			stopAll()
+			return nil, 0, nil, fmt.Errorf("bench: seed charges: %w", err)
+		}
+	}
 	firstPID := 0
 	for i := 0; i < bc.Processes; i++ {
 		url, pid, stop, err := benchServer(ctx, bc, dir, i == 0 && bc.ProfileDir != "", stderr)
@@ -220,7 +240,10 @@ func benchServer(ctx context.Context, bc *benchConfig, dir string, profile bool,
 	}
 	addr := l.Addr().String()
 	l.Close()
-	args := []string{"serve", "--demo", "--bench-ceiling", "--listen", addr, "--data-dir", dir, "--log-level", "error"}
+	// Partner polling every second, so that netflix-show and netflix-mix
+	// see their sign-ups redeemed within a second rather than a minute.
+	args := []string{"serve", "--demo", "--bench-ceiling", "--listen", addr, "--data-dir", dir, "--log-level", "error",
+		"--netflix-reconcile-interval", "1s"}
 	if bc.Database != "" {
 		args = append(args, "--database", bc.Database)
 	}

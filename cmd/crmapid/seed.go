@@ -86,6 +86,9 @@ func seedDatabase(ctx context.Context, mg *managed, plan seedPlan, progress io.W
 	if len(s.services) < 3 {
 		return errors.New("seed: the demo catalogue has fewer than three usage services")
 	}
+	if plan.Accounts == 0 {
+		return s.netflix(ctx, plan)
+	}
 	if err := s.accounts(ctx, plan); err != nil {
 		return err
 	}
