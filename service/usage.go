@@ -122,8 +122,10 @@ func (s *UsageService) Authorise(ctx context.Context, orgID string, n NewAuthori
 			return notCovered(tx, orgID, acct.ID, n.Amount)
 		}
 		// The number is taken after the hold, so that a refused create never
-		// locks the organisation's counter, which every create needs.
-		seq, err := tx.NextNumber(orgID, "UA")
+		// takes one. Authorisation numbers need not be gap-free, so it is
+		// allocated without holding the organisation's counter until commit
+		// (which serialised every create of an organisation on PostgreSQL).
+		seq, err := tx.AllocateNumber(orgID, "UA")
 		if err != nil {
 			return err
 		}
@@ -136,15 +138,16 @@ func (s *UsageService) Authorise(ctx context.Context, orgID string, n NewAuthori
 		if err := tx.CreateAuthorisation(a); err != nil {
 			return err
 		}
-		if err := s.emitAuthorisationOf(tx, org, a, crmapi.EventUsageAuthorisationCreated, &events); err != nil {
-			return err
-		}
 		ds := newDetails(tx, cat)
 		if sub != nil {
 			ds.subs[sub.ID] = sub
 		}
-		d, err = ds.of(a)
-		return err
+		if d, err = ds.of(a); err != nil {
+			return err
+		}
+		// Last: the event takes the organisation's event counter, which
+		// stays locked until commit.
+		return s.emitAuthorisationOf(tx, org, a, crmapi.EventUsageAuthorisationCreated, &events)
 	})
 	if err == nil {
 		s.events.Dispatch(ctx, events...)

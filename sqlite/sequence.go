@@ -1,5 +1,9 @@
 package sqlite
 
+// AllocateNumber is NextNumber: with one writer the counter serialises
+// nothing that is not serialised already.
+func (t *tx) AllocateNumber(orgID, series string) (int64, error) { return t.NextNumber(orgID, series) }
+
 func (t *tx) NextNumber(orgID, series string) (int64, error) {
 	var n int64
 	err := t.queryRow(`INSERT INTO counters (organisation_id, name, value) VALUES (?, ?, 1)
