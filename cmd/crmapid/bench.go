@@ -45,6 +45,9 @@ type benchConfig struct {
 	debugURL string
 	// Charges is how many unacknowledged charges to seed for charges-list-ack.
 	Charges int
+	// DataDir, when set, is an existing data directory (say, one crmapid
+	// seed filled) that the servers open instead of a fresh one; it is kept.
+	DataDir string
 	// seedCharges is set when charges-list-ack runs on servers bench starts.
 	seedCharges bool
 	progress    io.Writer
@@ -98,6 +101,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&bc.ServerPID, "server-pid", 0, "with --target: the server's process id, to report its peak RSS")
 	fs.IntVar(&bc.Processes, "processes", 1, "with no --target: how many crmapid processes to start on the one database (more than 1 needs --database postgres://…); the load is spread over them")
 	fs.StringVar(&bc.ProfileDir, "profile-dir", "", "with no --target: write a CPU profile of the server per workload to DIR/WORKLOAD.pprof (go tool pprof)")
+	fs.StringVar(&bc.DataDir, "data-dir", "", "with no --target: serve this data directory (e.g. one crmapid seed filled) instead of a fresh temporary one; it is kept")
 	fs.IntVar(&bc.Charges, "charges", 300_000, "with no --target: unacknowledged charges seeded for charges-list-ack (a page takes 50)")
 	fs.StringVar(&bc.Org, "organisation", "DEMO", "organisation to log in to")
 	fs.StringVar(&bc.User, "username", "admin", "user to log in as (password from CRMAPI_PASSWORD; the demo's by default)")
@@ -194,9 +198,12 @@ func benchServers(ctx context.Context, bc *benchConfig, stderr io.Writer) ([]str
 		}
 		return urls, bc.ServerPID, func() {}, nil
 	}
-	dir, err := os.MkdirTemp("", "crmapi-bench-")
-	if err != nil {
-		return nil, 0, nil, err
+	dir, keep := bc.DataDir, bc.DataDir != ""
+	if !keep {
+		var err error
+		if dir, err = os.MkdirTemp("", "crmapi-bench-"); err != nil {
+			return nil, 0, nil, err
+		}
 	}
 	var urls []string
 	var stops []func()
@@ -204,7 +211,9 @@ func benchServers(ctx context.Context, bc *benchConfig, stderr io.Writer) ([]str
 		for i := len(stops) - 1; i >= 0; i-- {
 			stops[i]()
 		}
-		os.RemoveAll(dir)
+		if !keep {
+			os.RemoveAll(dir)
+		}
 	}
 	if bc.seedCharges {
 		fmt.Fprintf(stderr, "seeding %d unacknowledged charges for charges-list-ack\n", bc.Charges)
