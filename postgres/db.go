@@ -34,6 +34,42 @@ type DB struct {
 	// separate pool, so that a caller holding a connection of pool never
 	// waits for another from it.
 	numbers *pgxpool.Pool
+	// trace, when set, sees every statement transactions run (crmapid explain).
+	trace func(query string, args []any)
+}
+
+// Trace makes f see every statement (and its arguments) that transactions
+// run from now on; crmapid explain uses it to find the statements of the
+// hot paths. Set it before serving, not during.
+func (db *DB) Trace(f func(query string, args []any)) { db.trace = f }
+
+// Explain returns PostgreSQL's plan of a statement with sequential scans
+// disabled: a Seq Scan that remains means no index can serve the query,
+// whatever the table's size (on a small table the planner would prefer a
+// Seq Scan anyway). The statement runs inside a transaction rolled back.
+func (db *DB) Explain(ctx context.Context, query string, args []any) (string, error) {
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+		return "", err
+	}
+	rows, err := tx.Query(ctx, "EXPLAIN "+query, args...)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var out strings.Builder
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return "", err
+		}
+		out.WriteString(line + "\n")
+	}
+	return out.String(), rows.Err()
 }
 
 var _ crmapi.Store = (*DB)(nil)
@@ -196,15 +232,24 @@ func (t *tx) forUpdate() string {
 	return ""
 }
 
+func (t *tx) traced(query string, args []any) {
+	if t.db != nil && t.db.trace != nil {
+		t.db.trace(query, args)
+	}
+}
+
 func (t *tx) exec(query string, args ...any) (pgconn.CommandTag, error) {
+	t.traced(query, args)
 	return t.tx.Exec(t.ctx, query, args...)
 }
 
 func (t *tx) query(query string, args ...any) (pgx.Rows, error) {
+	t.traced(query, args)
 	return t.tx.Query(t.ctx, query, args...)
 }
 
 func (t *tx) queryRow(query string, args ...any) pgx.Row {
+	t.traced(query, args)
 	return t.tx.QueryRow(t.ctx, query, args...)
 }
 

@@ -140,6 +140,32 @@ func (db *DB) View(ctx context.Context, fn func(crmapi.Tx) error) error {
 	return runTx(ctx, db.reader, db.readStmts, fn)
 }
 
+// Trace makes f see every statement (and its arguments) that
+// transactions run from now on; crmapid explain uses it to find the
+// statements of the hot paths. Set it before serving, not during.
+func (db *DB) Trace(f func(query string, args []any)) {
+	db.writeStmts.trace, db.readStmts.trace = f, f
+}
+
+// Explain returns SQLite's query plan of a statement, one step a line.
+func (db *DB) Explain(ctx context.Context, query string, args []any) (string, error) {
+	rows, err := db.reader.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var out strings.Builder
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			return "", err
+		}
+		out.WriteString(detail + "\n")
+	}
+	return out.String(), rows.Err()
+}
+
 // IntegrityCheck runs PRAGMA integrity_check and returns its verdict ("ok").
 func (db *DB) IntegrityCheck(ctx context.Context) (string, error) {
 	var res string
@@ -203,10 +229,17 @@ func (t *tx) stmt(query string) *sql.Stmt {
 	return t.tx.Stmt(st)
 }
 
+func (t *tx) traced(query string, args []any) {
+	if t.stmts != nil && t.stmts.trace != nil {
+		t.stmts.trace(query, args)
+	}
+}
+
 func (t *tx) exec(query string, args ...any) (sql.Result, error) {
 	if err := t.ctx.Err(); err != nil {
 		return nil, err
 	}
+	t.traced(query, args)
 	if st := t.stmt(query); st != nil {
 		defer st.Close()
 		return st.Exec(args...)
@@ -218,6 +251,7 @@ func (t *tx) query(query string, args ...any) (*sql.Rows, error) {
 	if err := t.ctx.Err(); err != nil {
 		return nil, err
 	}
+	t.traced(query, args)
 	if st := t.stmt(query); st != nil {
 		// Closing the transaction's handle leaves open rows valid and the
 		// statement prepared on the connection.
@@ -233,6 +267,7 @@ func (t *tx) queryRow(query string, args ...any) *sql.Row {
 		// context already done yields one.
 		return t.tx.QueryRowContext(t.ctx, query, args...)
 	}
+	t.traced(query, args)
 	if st := t.stmt(query); st != nil {
 		defer st.Close()
 		return st.QueryRow(args...)

@@ -28,6 +28,9 @@ type stmtCache struct {
 	m       map[string]*sql.Stmt
 	pending map[string]bool
 	wake    chan struct{}
+	// trace, when set, sees every statement run through the pool's
+	// transactions (crmapid explain).
+	trace func(query string, args []any)
 	quit    chan struct{}
 	done    chan struct{}
 }
