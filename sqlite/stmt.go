@@ -31,8 +31,8 @@ type stmtCache struct {
 	// trace, when set, sees every statement run through the pool's
 	// transactions (crmapid explain).
 	trace func(query string, args []any)
-	quit    chan struct{}
-	done    chan struct{}
+	quit  chan struct{}
+	done  chan struct{}
 }
 
 func newStmtCache(db *sql.DB) *stmtCache {
