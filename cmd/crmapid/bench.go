@@ -51,11 +51,15 @@ type benchConfig struct {
 	// seedCharges is set when charges-list-ack runs on servers bench starts.
 	seedCharges bool
 	progress    io.Writer
+	// dir is the servers' data directory.
+	dir string
 }
 
 // benchEnv is what a workload prepares against.
 type benchEnv struct {
 	url string
+	// charges is how many unacknowledged charges were seeded.
+	charges int
 	// urls are every server process; workloads spread workers over them.
 	urls   []string
 	token  string
@@ -127,12 +131,13 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer stop()
+	started := time.Now()
 	url := urls[0]
 	password := os.Getenv("CRMAPI_PASSWORD")
 	if password == "" {
 		password = demoPassword
 	}
-	env := &benchEnv{url: url, urls: urls, client: client.New(url), http: &http.Client{Transport: &http.Transport{
+	env := &benchEnv{url: url, urls: urls, charges: bc.Charges, client: client.New(url), http: &http.Client{Transport: &http.Transport{
 		MaxIdleConns: bc.Connections * 2, MaxIdleConnsPerHost: bc.Connections * 2, MaxConnsPerHost: bc.Connections,
 		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext}, Timeout: 30 * time.Second}}
 	if err := env.client.Login(ctx, client.Credentials{Username: bc.User, Password: password, Organisation: bc.Org}); err != nil {
@@ -153,7 +158,9 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	rep := newReport(bc, results, pid)
+	rep.Checks = runChecks(ctx, env, bc, bc.dir)
 	rep.print(stdout)
+	rep.Checks.print(stdout, time.Since(started))
 	if bc.JSONOut != "" {
 		b, _ := json.MarshalIndent(rep, "", "  ")
 		if err := os.WriteFile(bc.JSONOut, b, 0o644); err != nil {
@@ -205,6 +212,7 @@ func benchServers(ctx context.Context, bc *benchConfig, stderr io.Writer) ([]str
 			return nil, 0, nil, err
 		}
 	}
+	bc.dir = dir
 	var urls []string
 	var stops []func()
 	stopAll := func() {
@@ -505,6 +513,7 @@ type benchReport struct {
 	Duration    string        `json:"duration"`
 	CPUs        int           `json:"cpus"`
 	Results     []benchResult `json:"results"`
+	Checks      benchChecks   `json:"checks"`
 }
 
 func newReport(bc benchConfig, results []benchResult, pid int) benchReport {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -175,15 +177,42 @@ func prepareNetflixMix(ctx context.Context, env *benchEnv, conns int) (request, 
 // pair per page (so req/s is pages/s). The charges are seeded into the
 // database before the servers start (see benchSeedCharges), because
 // billing enough of them through the partner emulator would take longer
-// than the run. Worker w lists at offset 50·(w mod 8), so that concurrent
-// collectors mostly take different pages; an overlap is harmless, since
-// each charge's reference is derived from its number and a repeated
-// acknowledgement with the same reference is a no-op. A page that comes
-// back empty reports NO_CHARGES_LEFT.
+// than the run. The workers are parallel collectors, each over its own
+// range of charges: worker w starts with a cursor at the start of its
+// range (cursors continue after a charge's ordinal, the numeric part of
+// its number; the bench builds the first one itself, knowing their form)
+// and follows next_cursor. A collector whose range is done reports
+// NO_CHARGES_LEFT. Each charge's reference is derived from its number, so
+// a repeated acknowledgement would be a no-op rather than a failure.
 func prepareChargesListAck(ctx context.Context, env *benchEnv, conns int) (request, error) {
+	var first struct {
+		Charges []struct {
+			Number string `json:"number"`
+		} `json:"charges_set"`
+	}
+	if err := env.client.Call(ctx, "netflix/charges/list", map[string]any{"number_of_results": 1, "charge_status": "PROCESSED",
+		"offset": 0}, &first); err != nil {
+		return nil, fmt.Errorf("netflix/charges/list: %w", err)
+	}
+	if len(first.Charges) == 0 {
+		return nil, errors.New("no unacknowledged charges (seeded with --charges)")
+	}
+	base, err := strconv.ParseInt(strings.TrimLeft(strings.TrimPrefix(first.Charges[0].Number, "NC"), "0"), 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("charge number %q: %w", first.Charges[0].Number, err)
+	}
+	span := int64(env.charges/conns + 1)
+	cursors := make([]string, conns)
+	ends := make([]int64, conns)
+	for w := range conns {
+		after := base - 1 + int64(w)*span
+		cursors[w] = base64.RawURLEncoding.EncodeToString([]byte("c1.P." + strconv.FormatInt(after, 10)))
+		ends[w] = after + span
+	}
 	return func(ctx context.Context, w int, seq int64) string {
+		w %= conns
 		q := url.Values{"token": {env.token}, "number_of_results": {"50"}, "charge_status": {"PROCESSED"},
-			"offset": {strconv.Itoa(50 * (w % 8))}, "fields_set": {"number,billing_system_customer_identifier"}}
+			"offset": {"0"}, "cursor": {cursors[w]}, "fields_set": {"number,billing_system_customer_identifier"}}
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, env.method(w, "netflix/charges/list")+"?"+q.Encode(), nil)
 		resp, err := env.http.Do(req)
 		if err != nil {
@@ -199,6 +228,7 @@ func prepareChargesListAck(ctx context.Context, env *benchEnv, conns int) (reque
 					Number   string `json:"number"`
 					Customer string `json:"billing_system_customer_identifier"`
 				} `json:"charges_set"`
+				NextCursor string `json:"next_cursor"`
 			} `json:"data"`
 		}
 		err = json.NewDecoder(resp.Body).Decode(&page)
@@ -206,16 +236,24 @@ func prepareChargesListAck(ctx context.Context, env *benchEnv, conns int) (reque
 		if err != nil || page.Status.Code != "OK" {
 			return "LIST_" + page.Status.Code
 		}
-		if len(page.Data.Charges) == 0 {
+		var items []map[string]string
+		for _, c := range page.Data.Charges {
+			n, _ := strconv.ParseInt(strings.TrimLeft(strings.TrimPrefix(c.Number, "NC"), "0"), 10, 64)
+			if n > ends[w] {
+				break
+			}
+			items = append(items, map[string]string{"number": c.Number, "billing_system_customer_identifier": c.Customer,
+				"reference_number": "BENCH-" + c.Number})
+		}
+		if len(items) == 0 {
 			return "NO_CHARGES_LEFT"
 		}
-		items := make([]map[string]string, len(page.Data.Charges))
-		for i, c := range page.Data.Charges {
-			items[i] = map[string]string{"number": c.Number, "billing_system_customer_identifier": c.Customer,
-				"reference_number": "BENCH-" + c.Number}
-		}
 		body, _ := json.Marshal(map[string]any{"token": env.token, "acknowledged_charges_set": items})
-		return postAck(ctx, env.http, env.method(w, "netflix/charges/acknowledge"), body)
+		code := postAck(ctx, env.http, env.method(w, "netflix/charges/acknowledge"), body)
+		if code == "OK" {
+			cursors[w] = page.Data.NextCursor
+		}
+		return code
 	}, nil
 }
 
