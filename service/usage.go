@@ -504,13 +504,11 @@ func (ds *details) of(a crmapi.UsageAuthorisation) (AuthorisationDetail, error) 
 	org := a.OrganisationID
 	acct, ok := ds.accounts[a.AccountID]
 	if !ok {
-		ar, err := ds.tx.AccountByID(org, a.AccountID)
+		ar, owner, err := ds.tx.AccountWithOwner(org, a.AccountID)
 		if err != nil {
 			return d, err
 		}
-		if acct, err = accountDetail(ds.tx, ar); err != nil {
-			return d, err
-		}
+		acct = AccountDetail{AccountsReceivable: ar, Owner: owner}
 		ds.accounts[ar.ID] = acct
 	}
 	d.Account = acct
