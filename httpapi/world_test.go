@@ -124,9 +124,8 @@ func mustWorld(tb testing.TB, store crmapi.Store, limits ...service.LoginLimits)
 	w.BKey, w.BKeySecret, err = auth.CreateAPIKey(ctx, w.B.ID, service.NewAPIKey{Name: "b-billing", Username: "b-only"})
 	check(err)
 	w.BToken = w.keyToken(w.BKeySecret)
-	bAdminKey, bAdminSecret, err := auth.CreateAPIKey(ctx, w.B.ID, service.NewAPIKey{Name: "b-admin", Username: "admin"})
+	_, bAdminSecret, err := auth.CreateAPIKey(ctx, w.B.ID, service.NewAPIKey{Name: "b-admin", Username: "admin"})
 	check(err)
-	_ = bAdminKey
 	w.BAdmin = w.keyToken(bAdminSecret)
 	w.Ad = w.mustOrgData(tb, w.Token, "A", 1)
 	w.Bd = w.mustOrgData(tb, w.BAdmin, "B", 2)
@@ -144,20 +143,6 @@ func (w *world) ok(tb testing.TB, token, path string, params map[string]any) map
 	var m map[string]any
 	_ = json.Unmarshal(r.Env.Data, &m)
 	return m
-}
-
-// list calls a list method as token and returns its rows.
-func (w *world) list(tb testing.TB, token, path string, params map[string]any) []map[string]any {
-	tb.Helper()
-	r := w.send(tb, apiCall{Path: path, Body: jsonBody(params), Token: token})
-	if r.Status != 200 {
-		tb.Fatalf("%s %v: %d %s", path, params, r.Status, r.Body)
-	}
-	var rows []map[string]any
-	if err := json.Unmarshal(r.Env.Data, &rows); err != nil {
-		tb.Fatalf("%s: %v", path, err)
-	}
-	return rows
 }
 
 func ref(field, value string) map[string]any { return map[string]any{field: value} }
