@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 
 	"github.com/shopspring/decimal"
 )
@@ -182,9 +181,74 @@ func CurrencyExponent(currency string) int32 {
 	return 2
 }
 
+// minorUnit returns how many Amount units make one minor unit of currency
+// (100 for EUR: 1/100 of a euro is 100 ten-thousandths). Integer powers,
+// so that no float is ever on the way.
+func minorUnit(currency string) int64 {
+	step := int64(1)
+	for range AmountScale - CurrencyExponent(currency) {
+		step *= 10
+	}
+	return step
+}
+
 // FitsCurrency reports whether a has no more decimals than currency allows.
 func (a Amount) FitsCurrency(currency string) bool {
-	exp := CurrencyExponent(currency)
-	step := int64(math.Pow10(int(AmountScale - exp)))
-	return a.units%step == 0
+	return a.units%minorUnit(currency) == 0
+}
+
+// RoundToCurrency rounds a half to even to the minor unit of currency:
+// 2.345 EUR is 2.34, 2.355 EUR is 2.36, 0.5 JPY is 0, 1.5 JPY is 2.
+func (a Amount) RoundToCurrency(currency string) Amount {
+	step := minorUnit(currency)
+	q, r := a.units/step, a.units%step
+	if r < 0 {
+		// Floor division, so the remainder is in [0, step).
+		q, r = q-1, r+step
+	}
+	if 2*r > step || (2*r == step && q%2 != 0) {
+		q++
+	}
+	return Amount{units: q * step}
+}
+
+// ErrSplit is returned by Split for a part count below one or an amount
+// with more decimals than its currency has.
+var ErrSplit = errors.New("amount cannot be split")
+
+// Split divides a into n parts in whole minor units of currency that sum
+// back to a exactly: the parts differ by at most one minor unit, and the
+// larger ones (in absolute value) come first. 10 EUR in 3 is 3.34, 3.33,
+// 3.33. a must fit the currency (FitsCurrency).
+func (a Amount) Split(n int, currency string) ([]Amount, error) {
+	step := minorUnit(currency)
+	if n < 1 || a.units%step != 0 {
+		return nil, ErrSplit
+	}
+	minor := a.units / step
+	q, r := minor/int64(n), minor%int64(n)
+	// Go's remainder takes the dividend's sign, so the leftover minor units
+	// go one each, in the amount's direction, to the first |r| parts.
+	one := int64(1)
+	if r < 0 {
+		one, r = -1, -r
+	}
+	parts := make([]Amount, n)
+	for i := range parts {
+		p := q
+		if int64(i) < r {
+			p += one
+		}
+		parts[i] = Amount{units: p * step}
+	}
+	return parts, nil
+}
+
+// Sum adds amounts exactly.
+func Sum(amounts ...Amount) Amount {
+	var t int64
+	for _, a := range amounts {
+		t += a.units
+	}
+	return Amount{units: t}
 }

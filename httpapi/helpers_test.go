@@ -30,13 +30,16 @@ var testKey = []byte("0123456789abcdef0123456789abcdef")
 
 // env is a real server over a real SQLite store.
 type env struct {
-	t     testing.TB
-	URL   string
-	Store crmapi.Store
-	Svc   *service.Services
-	Clock *crmapi.ManualClock
-	Org   crmapi.Organisation
-	Token string
+	t   testing.TB
+	URL string
+	// Handler is the server's handler, for requests that need a chosen
+	// client address (RemoteAddr) or no network at all.
+	Handler http.Handler
+	Store   crmapi.Store
+	Svc     *service.Services
+	Clock   *crmapi.ManualClock
+	Org     crmapi.Organisation
+	Token   string
 	// openapi is the server's document, fetched once.
 	openapi map[string]any
 	// lastBodyHadFields tells conforms that the request asked for fields_set.
@@ -64,9 +67,10 @@ func mustEnvOn(tb testing.TB, store crmapi.Store, limits ...service.LoginLimits)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv := httptest.NewServer(httpapi.NewServer(httpapi.Config{Services: svc, Store: store, Logger: log}))
+	h := httpapi.NewServer(httpapi.Config{Services: svc, Store: store, Logger: log})
+	srv := httptest.NewServer(h)
 	tb.Cleanup(srv.Close)
-	e := &env{t: tb, URL: srv.URL, Store: store, Svc: svc, Clock: clock}
+	e := &env{t: tb, URL: srv.URL, Handler: h, Store: store, Svc: svc, Clock: clock}
 	res, err := svc.Auth.Bootstrap(context.Background(), service.Bootstrap{Organisation: "ACME", Username: "admin", Password: testPassword})
 	if err != nil {
 		tb.Fatal(err)
@@ -111,6 +115,15 @@ func (r *response) wantError(status int, code crmapi.Code) {
 	}
 	if string(r.Env.Data) != "{}" {
 		r.t.Fatalf("error data = %s, want {}", r.Env.Data)
+	}
+}
+
+// wantErrorNamed is wantError for one of many cases, named in the failure;
+// it does not stop the test.
+func (r *response) wantErrorNamed(name string, status int, code crmapi.Code) {
+	r.t.Helper()
+	if r.Status != status || r.Env.Status.Code != string(code) {
+		r.t.Errorf("%s: want %d %s, got %d %s", name, status, code, r.Status, r.Body)
 	}
 }
 

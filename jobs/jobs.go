@@ -46,6 +46,7 @@ type Config struct {
 // client is what crmapi needs of a River client, whatever its driver.
 type client interface {
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	JobGet(ctx context.Context, id int64) (*rivertype.JobRow, error)
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
 }
@@ -138,6 +139,21 @@ func riverConfig(cfg Config) *river.Config {
 func (q *Queue) Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) error {
 	_, err := q.c.Insert(ctx, args, opts)
 	return err
+}
+
+// InsertJob is Insert returning the job's id, for callers that follow it.
+func (q *Queue) InsertJob(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (int64, error) {
+	res, err := q.c.Insert(ctx, args, opts)
+	if err != nil {
+		return 0, err
+	}
+	return res.Job.ID, nil
+}
+
+// Job returns a job's row: its state, attempts and errors. Operators'
+// checks and the crash tests use it to see that no job stays running.
+func (q *Queue) Job(ctx context.Context, id int64) (*rivertype.JobRow, error) {
+	return q.c.JobGet(ctx, id)
 }
 
 // Start starts working jobs (and, on the leader, periodic scheduling).

@@ -121,7 +121,9 @@ func (s *AuthService) check(ctx context.Context, hash, password string) (bool, e
 }
 
 func rateLimited(wait time.Duration) error {
-	secs := int(wait/time.Second) + 1
+	// Whole seconds, rounded up: the client must not come back early, nor
+	// be told to wait a second longer than the window.
+	secs := max(int((wait+time.Second-1)/time.Second), 1)
 	return &crmapi.Error{Code: crmapi.RateLimited, Message: "Too many login attempts",
 		Detail: fmt.Sprintf("try again in %d seconds", secs), RetryAfter: secs}
 }

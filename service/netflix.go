@@ -586,7 +586,7 @@ func (s *NetflixService) change(ctx context.Context, orgID, customerID string, c
 	}
 	now := s.clock.Now()
 	var sub crmapi.NetflixSubscription
-	err := s.update(ctx, func(tx crmapi.Tx, em *emitter) error {
+	err := s.store.Update(ctx, func(tx crmapi.Tx) error {
 		var err error
 		sub, err = tx.LiveNetflixSubscription(orgID, customerID)
 		if errors.Is(err, crmapi.ErrNotFound) {
@@ -608,7 +608,6 @@ func (s *NetflixService) change(ctx context.Context, orgID, customerID string, c
 		if err != nil {
 			return err
 		}
-		before := sub
 		sub.LifeCycleState, sub.UpdatedAt = next, now
 		if next == crmapi.NetflixCancelled {
 			sub.CancelledAt = &now
@@ -620,10 +619,7 @@ func (s *NetflixService) change(ctx context.Context, orgID, customerID string, c
 		if err := tx.UpdateNetflixSubscription(sub); err != nil {
 			return err
 		}
-		if err := tx.AddNetflixOperation(op); err != nil {
-			return err
-		}
-		return em.subscription(tx, before, sub)
+		return tx.AddNetflixOperation(op)
 	})
 	if err != nil {
 		return err

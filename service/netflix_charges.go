@@ -136,9 +136,9 @@ func (s *NetflixService) pollFeed(ctx context.Context, orgID string) (int, error
 		if err != nil {
 			return read, err
 		}
-		err = s.update(context.WithoutCancel(ctx), func(tx crmapi.Tx, em *emitter) error {
+		err = s.store.Update(context.WithoutCancel(ctx), func(tx crmapi.Tx) error {
 			for _, e := range page.Entries {
-				if err := s.applyChargeVersion(tx, em, orgID, e); err != nil {
+				if err := s.applyChargeVersion(tx, orgID, e); err != nil {
 					return err
 				}
 			}
@@ -161,7 +161,7 @@ func (s *NetflixService) pollFeed(ctx context.Context, orgID string) (int, error
 // number, a later version moves its status on; an older one is ignored.
 // A failed charge cancels its subscription, whose account the partner has
 // terminated.
-func (s *NetflixService) applyChargeVersion(tx crmapi.Tx, em *emitter, orgID string, e partner.Charge) error {
+func (s *NetflixService) applyChargeVersion(tx crmapi.Tx, orgID string, e partner.Charge) error {
 	status := crmapi.NetflixChargeStatus(e.Status)
 	if !status.Valid() {
 		return fmt.Errorf("netflix: charge %s has unknown status %q", e.ChargeID, e.Status)
@@ -192,7 +192,6 @@ func (s *NetflixService) applyChargeVersion(tx crmapi.Tx, em *emitter, orgID str
 	case e.Sequence <= c.FeedSequence || (c.Status.Processed() && !status.Processed()):
 		return nil // an older version
 	}
-	isNew, wasProcessed := err != nil, c.Status.Processed()
 	c.FeedSequence, c.Amount, c.Currency, c.Status = e.Sequence, amount, e.Currency, status
 	c.PeriodStart, c.PaidThroughDate, c.ReceivedOn = micro(e.PeriodStart), micro(e.PaidThroughDate), micro(e.ReceivedOn)
 	c.ProcessedOn = utcPtr(e.ProcessedOn)
@@ -204,25 +203,15 @@ func (s *NetflixService) applyChargeVersion(tx crmapi.Tx, em *emitter, orgID str
 	if c.Ordinal == 0 {
 		return fmt.Errorf("netflix: charge %s without a number", e.ChargeID)
 	}
-	if !isNew {
+	if err == nil {
 		if err := tx.UpdateNetflixCharge(c); err != nil {
 			return err
 		}
 	} else if err := tx.CreateNetflixCharge(c); err != nil {
 		return err
 	}
-	if isNew {
-		if err := em.charge(tx, c, crmapi.EventNetflixChargeReceived); err != nil {
-			return err
-		}
-	}
-	if status.Processed() && !wasProcessed {
-		if err := em.charge(tx, c, crmapi.EventNetflixChargeProcessed); err != nil {
-			return err
-		}
-	}
 	if status.Failed() && c.SubscriptionID != "" {
-		return s.cancelForCharge(tx, em, orgID, c)
+		return s.cancelForCharge(tx, orgID, c)
 	}
 	return nil
 }
@@ -230,20 +219,17 @@ func (s *NetflixService) applyChargeVersion(tx crmapi.Tx, em *emitter, orgID str
 // cancelForCharge cancels a subscription whose charge failed. The partner
 // has terminated the account already, so the subscription's queued
 // account operations have nothing left to do.
-func (s *NetflixService) cancelForCharge(tx crmapi.Tx, em *emitter, orgID string, c crmapi.NetflixCharge) error {
+func (s *NetflixService) cancelForCharge(tx crmapi.Tx, orgID string, c crmapi.NetflixCharge) error {
 	sub, err := tx.NetflixSubscriptionByID(orgID, c.SubscriptionID)
 	if err != nil {
 		return err
 	}
-	before, now := sub, s.clock.Now()
+	now := s.clock.Now()
 	if sub.LifeCycleState != crmapi.NetflixCancelled {
 		sub.LifeCycleState, sub.CancelledAt = crmapi.NetflixCancelled, &now
 	}
 	sub.PartnerState, sub.UpdatedAt = crmapi.PartnerTerminated, now
 	if err := tx.UpdateNetflixSubscription(sub); err != nil {
-		return err
-	}
-	if err := em.subscription(tx, before, sub); err != nil {
 		return err
 	}
 	ops, err := tx.NetflixOperations(orgID, sub.ID)

@@ -2,112 +2,143 @@ package service
 
 import (
 	"context"
-	"time"
 
 	"github.com/crmapi/crmapi"
 )
 
-// emitter collects the events one transaction records, so that they are
-// dispatched once it has committed (see EventService.Emit).
-type emitter struct {
-	svc    *NetflixService
-	events []crmapi.Event
+// netflixEventStore is the Store the Netflix service writes through: every
+// transaction's subscription and charge writes are watched, and the events
+// they imply (a subscription's state changed, a charge received or
+// processed) are written in that same transaction and dispatched after it
+// commits. Watching the writes, rather than each code path, means no path
+// that changes a state can forget its event.
+type netflixEventStore struct {
+	crmapi.Store
+	svc *NetflixService
 }
 
-// update runs fn in one write transaction with an emitter, and dispatches
-// the events it recorded once the transaction has committed.
-func (s *NetflixService) update(ctx context.Context, fn func(tx crmapi.Tx, em *emitter) error) error {
-	var em *emitter
-	err := s.store.Update(ctx, func(tx crmapi.Tx) error {
-		em = &emitter{svc: s} // a retried transaction starts afresh
-		return fn(tx, em)
+func (n netflixEventStore) Update(ctx context.Context, fn func(crmapi.Tx) error) error {
+	if n.svc.events == nil {
+		return n.Store.Update(ctx, fn)
+	}
+	var events []crmapi.Event
+	err := n.Store.Update(ctx, func(tx crmapi.Tx) error {
+		events = events[:0]
+		return fn(&netflixEventTx{Tx: tx, svc: n.svc, events: &events})
 	})
-	if err == nil && s.events != nil && len(em.events) > 0 {
-		s.events.Dispatch(context.WithoutCancel(ctx), em.events...)
+	if err == nil {
+		n.svc.events.Dispatch(ctx, events...)
 	}
 	return err
 }
 
-// subscriptionEvent is the data of netflix.subscription.state_changed: the
-// subscription as subscriptions/show returns one, without its promotions
-// and prices (show has them).
+// netflixEventTx emits events for the writes that change what an operator watches.
+type netflixEventTx struct {
+	crmapi.Tx
+	svc    *NetflixService
+	events *[]crmapi.Event
+}
+
+// subscriptionEvent is the data of netflix.subscription.state_changed.
 type subscriptionEvent struct {
-	SubscriptionNumber string  `json:"subscription_number"`
-	CustomerID         string  `json:"billing_system_customer_identifier"`
-	PAI                *string `json:"netflix_customer_identifier"`
-	NetflixSate        string  `json:"netflix_sate"`
-	NetflixState       string  `json:"netflix_state"`
-	LifeCycleState     string  `json:"life_cycle_state"`
+	SubscriptionNumber              string `json:"subscription_number"`
+	BillingSystemCustomerIdentifier string `json:"billing_system_customer_identifier"`
+	NetflixCustomerIdentifier       string `json:"netflix_customer_identifier"`
+	LifeCycleState                  string `json:"life_cycle_state"`
+	NetflixSate                     string `json:"netflix_sate"`
+	NetflixState                    string `json:"netflix_state"`
+	PreviousLifeCycleState          string `json:"previous_life_cycle_state"`
+	PreviousNetflixState            string `json:"previous_netflix_state"`
+	NeedsAttention                  bool   `json:"needs_attention"`
 }
 
-// chargeEvent is the data of netflix.charge.*: the charge as charges/list returns one.
+// chargeEvent is the data of netflix.charge.received and .processed.
 type chargeEvent struct {
-	Number                 string        `json:"number"`
-	CustomerID             string        `json:"billing_system_customer_identifier"`
-	Amount                 crmapi.Amount `json:"amount"`
-	Currency               string        `json:"currency"`
-	LocalCurrencyAmount    crmapi.Amount `json:"local_currency_amount"`
-	LocalCurrency          string        `json:"local_currency"`
-	PaidThroughDate        string        `json:"paid_through_date"`
-	ChargeStatus           string        `json:"charge_status"`
-	ReceivedOn             string        `json:"received_on"`
-	SetAsApprovedOn        *string       `json:"set_as_approved_on"`
-	SetAsDeclinedOn        *string       `json:"set_as_declined_on"`
-	SetAsBadRequestOn      *string       `json:"set_as_bad_request_on"`
-	SetAsRejectedRequestOn *string       `json:"set_as_rejected_request_on"`
+	Number                          string        `json:"number"`
+	BillingSystemCustomerIdentifier string        `json:"billing_system_customer_identifier"`
+	Amount                          crmapi.Amount `json:"amount"`
+	Currency                        string        `json:"currency"`
+	LocalCurrencyAmount             crmapi.Amount `json:"local_currency_amount"`
+	LocalCurrency                   string        `json:"local_currency"`
+	ChargeStatus                    string        `json:"charge_status"`
+	PaidThroughDate                 string        `json:"paid_through_date"`
+	ReceivedOn                      string        `json:"received_on"`
 }
 
-// subscription records a state_changed event when after's life-cycle
-// state or netflix_sate differs from before's.
-func (em *emitter) subscription(tx crmapi.Tx, before, after crmapi.NetflixSubscription) error {
-	if em.svc.events == nil || (before.LifeCycleState == after.LifeCycleState && before.NetflixState() == after.NetflixState()) {
-		return nil
-	}
-	d := subscriptionEvent{SubscriptionNumber: after.Number, CustomerID: after.CustomerID, NetflixSate: after.NetflixState(),
-		NetflixState: after.NetflixState(), LifeCycleState: string(after.LifeCycleState)}
-	if after.PAI != "" {
-		pai := after.PAI
-		d.PAI = &pai
-	}
-	return em.emit(tx, after.OrganisationID, crmapi.EventNetflixSubscriptionStateChanged, func(*time.Location) any { return d })
-}
-
-// charge records a charge event.
-func (em *emitter) charge(tx crmapi.Tx, c crmapi.NetflixCharge, typ crmapi.EventType) error {
-	if em.svc.events == nil {
-		return nil
-	}
-	return em.emit(tx, c.OrganisationID, typ, func(loc *time.Location) any {
-		date := func(t time.Time) string { return t.In(loc).Format(wireDate) }
-		d := chargeEvent{Number: c.Number, CustomerID: c.CustomerID, Amount: c.Amount, Currency: c.Currency,
-			LocalCurrencyAmount: c.LocalAmount, LocalCurrency: c.LocalCurrency, PaidThroughDate: date(c.PaidThroughDate),
-			ChargeStatus: string(c.Status), ReceivedOn: date(c.ReceivedOn)}
-		if c.ProcessedOn != nil {
-			at := date(*c.ProcessedOn)
-			switch c.Status {
-			case crmapi.ChargeApproved:
-				d.SetAsApprovedOn = &at
-			case crmapi.ChargeDeclined:
-				d.SetAsDeclinedOn = &at
-			case crmapi.ChargeBadRequest:
-				d.SetAsBadRequestOn = &at
-			case crmapi.ChargeRejected:
-				d.SetAsRejectedRequestOn = &at
-			}
-		}
-		return d
-	})
-}
-
-func (em *emitter) emit(tx crmapi.Tx, orgID string, typ crmapi.EventType, data func(*time.Location) any) error {
-	org, err := tx.OrganisationByID(orgID)
+func (t *netflixEventTx) emit(orgID string, typ crmapi.EventType, data any) error {
+	org, err := t.Tx.OrganisationByID(orgID)
 	if err != nil {
 		return err
 	}
-	e, err := em.svc.events.Emit(tx, orgID, typ, data(org.Location()), org.Now(em.svc.clock))
+	e, err := t.svc.events.Emit(t.Tx, orgID, typ, data, org.Now(t.svc.clock))
 	if err != nil {
 		return err
 	}
-	em.events = append(em.events, e)
+	*t.events = append(*t.events, e)
 	return nil
+}
+
+func (t *netflixEventTx) UpdateNetflixSubscription(s crmapi.NetflixSubscription) error {
+	old, err := t.Tx.NetflixSubscriptionByID(s.OrganisationID, s.ID)
+	if err != nil {
+		return err
+	}
+	if err := t.Tx.UpdateNetflixSubscription(s); err != nil {
+		return err
+	}
+	if old.LifeCycleState == s.LifeCycleState && old.NetflixState() == s.NetflixState() && old.Attention == s.Attention {
+		return nil
+	}
+	return t.emit(s.OrganisationID, crmapi.EventNetflixSubscriptionStateChanged, subscriptionEvent{
+		SubscriptionNumber: s.Number, BillingSystemCustomerIdentifier: s.CustomerID, NetflixCustomerIdentifier: s.PAI,
+		LifeCycleState: string(s.LifeCycleState), NetflixSate: s.NetflixState(), NetflixState: s.NetflixState(),
+		PreviousLifeCycleState: string(old.LifeCycleState), PreviousNetflixState: old.NetflixState(), NeedsAttention: s.Attention})
+}
+
+func (t *netflixEventTx) chargeData(c crmapi.NetflixCharge) (chargeEvent, error) {
+	org, err := t.Tx.OrganisationByID(c.OrganisationID)
+	if err != nil {
+		return chargeEvent{}, err
+	}
+	loc := org.Location()
+	return chargeEvent{Number: c.Number, BillingSystemCustomerIdentifier: c.CustomerID, Amount: c.Amount, Currency: c.Currency,
+		LocalCurrencyAmount: c.LocalAmount, LocalCurrency: c.LocalCurrency, ChargeStatus: string(c.Status),
+		PaidThroughDate: c.PaidThroughDate.In(loc).Format(wireDate), ReceivedOn: c.ReceivedOn.In(loc).Format(wireDate)}, nil
+}
+
+func (t *netflixEventTx) CreateNetflixCharge(c crmapi.NetflixCharge) error {
+	if err := t.Tx.CreateNetflixCharge(c); err != nil {
+		return err
+	}
+	d, err := t.chargeData(c)
+	if err != nil {
+		return err
+	}
+	typ := crmapi.EventNetflixChargeReceived
+	if c.Status.Processed() {
+		// First seen already processed: it is received and processed at once.
+		if err := t.emit(c.OrganisationID, typ, d); err != nil {
+			return err
+		}
+		typ = crmapi.EventNetflixChargeProcessed
+	}
+	return t.emit(c.OrganisationID, typ, d)
+}
+
+func (t *netflixEventTx) UpdateNetflixCharge(c crmapi.NetflixCharge) error {
+	old, err := t.Tx.NetflixChargeByID(c.OrganisationID, c.ID)
+	if err != nil {
+		return err
+	}
+	if err := t.Tx.UpdateNetflixCharge(c); err != nil {
+		return err
+	}
+	if old.Status == c.Status || !c.Status.Processed() {
+		return nil
+	}
+	d, err := t.chargeData(c)
+	if err != nil {
+		return err
+	}
+	return t.emit(c.OrganisationID, crmapi.EventNetflixChargeProcessed, d)
 }

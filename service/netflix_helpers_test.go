@@ -19,6 +19,10 @@ import (
 
 const partnerKey = "partner-test-key"
 
+// pollInterval is how often idle job workers look for work in tests; the
+// race detector slows SQLite enough that faster polling starves it.
+var pollInterval = map[bool]time.Duration{false: 20 * time.Millisecond, true: 100 * time.Millisecond}[raceEnabled]
+
 // nfx is the Netflix service over a real store and an emulated partner
 // reached over HTTP, with organisation ACME.
 type nfx struct {
@@ -84,7 +88,7 @@ func mustNetflix(tb testing.TB, store crmapi.Store, o nfxOptions) *nfx {
 		workers := river.NewWorkers()
 		periodic := svc.Jobs(workers)
 		q, err := jobs.Open(ctx, store, jobs.Config{Workers: workers, Periodic: periodic, Logger: log,
-			PollInterval: 20 * time.Millisecond, MaxWorkers: 16})
+			PollInterval: pollInterval, MaxWorkers: 16})
 		if err != nil {
 			tb.Fatal(err)
 		}

@@ -103,11 +103,11 @@ func (s *NetflixService) applyOperation(ctx context.Context, op crmapi.NetflixOp
 		if err != nil {
 			return s.failed(ctx, op, sub, err, inline)
 		}
-		return s.update(ctx, func(tx crmapi.Tx, em *emitter) error {
-			if err := s.applyChargeVersion(tx, em, org, version); err != nil {
+		return s.store.Update(ctx, func(tx crmapi.Tx) error {
+			if err := s.applyChargeVersion(tx, org, version); err != nil {
 				return err
 			}
-			return s.finishTx(tx, em, op, crmapi.OpDone, "", nil)
+			return s.finishTx(tx, op, crmapi.OpDone, "", nil)
 		})
 	}
 	return s.finish(ctx, op, crmapi.OpFailed, "unknown operation kind "+string(op.Kind), nil)
@@ -115,7 +115,7 @@ func (s *NetflixService) applyOperation(ctx context.Context, op crmapi.NetflixOp
 
 // recordSignup stores the partner's sign-up on the subscription.
 func (s *NetflixService) recordSignup(ctx context.Context, op crmapi.NetflixOperation, res partner.Signup) error {
-	return s.update(context.WithoutCancel(ctx), func(tx crmapi.Tx, em *emitter) error {
+	return s.store.Update(context.WithoutCancel(ctx), func(tx crmapi.Tx) error {
 		sub, err := tx.NetflixSubscriptionByID(op.OrganisationID, op.SubscriptionID)
 		if err != nil {
 			return err
@@ -134,7 +134,7 @@ func (s *NetflixService) recordSignup(ctx context.Context, op crmapi.NetflixOper
 			s.log.Error("netflix: the partner answered one sign-up with two accounts", "subscription", sub.Number,
 				"pai", sub.PAI, "other_pai", res.PAI)
 		}
-		return s.finishTx(tx, em, op, crmapi.OpDone, "", nil)
+		return s.finishTx(tx, op, crmapi.OpDone, "", nil)
 	})
 }
 
@@ -142,12 +142,12 @@ func (s *NetflixService) recordSignup(ctx context.Context, op crmapi.NetflixOper
 // operations, the account the partner answered with.
 func (s *NetflixService) finish(ctx context.Context, op crmapi.NetflixOperation, status crmapi.NetflixOperationStatus,
 	why string, acct *partner.Account) error {
-	return s.update(context.WithoutCancel(ctx), func(tx crmapi.Tx, em *emitter) error {
-		return s.finishTx(tx, em, op, status, why, acct)
+	return s.store.Update(context.WithoutCancel(ctx), func(tx crmapi.Tx) error {
+		return s.finishTx(tx, op, status, why, acct)
 	})
 }
 
-func (s *NetflixService) finishTx(tx crmapi.Tx, em *emitter, op crmapi.NetflixOperation, status crmapi.NetflixOperationStatus,
+func (s *NetflixService) finishTx(tx crmapi.Tx, op crmapi.NetflixOperation, status crmapi.NetflixOperationStatus,
 	why string, acct *partner.Account) error {
 	// The subscription first: every transaction that writes both takes
 	// the subscription's row before its operations' rows.
@@ -155,7 +155,6 @@ func (s *NetflixService) finishTx(tx crmapi.Tx, em *emitter, op crmapi.NetflixOp
 	if err != nil {
 		return err
 	}
-	before := sub
 	cur, err := tx.NextNetflixOperation(op.OrganisationID, op.SubscriptionID)
 	if errors.Is(err, crmapi.ErrNotFound) || (err == nil && cur.ID != op.ID) {
 		return nil // another worker got there first
@@ -186,10 +185,7 @@ func (s *NetflixService) finishTx(tx crmapi.Tx, em *emitter, op crmapi.NetflixOp
 		return nil
 	}
 	sub.UpdatedAt = now
-	if err := tx.UpdateNetflixSubscription(sub); err != nil {
-		return err
-	}
-	return em.subscription(tx, before, sub)
+	return tx.UpdateNetflixSubscription(sub)
 }
 
 // failed decides what a partner error means for an operation.
@@ -213,7 +209,7 @@ func (s *NetflixService) failed(ctx context.Context, op crmapi.NetflixOperation,
 // and the subscription needs attention.
 func (s *NetflixService) countAttempt(ctx context.Context, op crmapi.NetflixOperation, perr error) error {
 	exhausted := false
-	err := s.update(context.WithoutCancel(ctx), func(tx crmapi.Tx, em *emitter) error {
+	err := s.store.Update(context.WithoutCancel(ctx), func(tx crmapi.Tx) error {
 		if _, err := tx.NetflixSubscriptionByID(op.OrganisationID, op.SubscriptionID); err != nil {
 			return err // taken first, as in finishTx
 		}
@@ -230,7 +226,7 @@ func (s *NetflixService) countAttempt(ctx context.Context, op crmapi.NetflixOper
 			return tx.UpdateNetflixOperation(cur)
 		}
 		exhausted = true
-		return s.finishTx(tx, em, cur, crmapi.OpFailed, fmt.Sprintf("no success after %d tries: %s", cur.Attempts, perr), nil)
+		return s.finishTx(tx, cur, crmapi.OpFailed, fmt.Sprintf("no success after %d tries: %s", cur.Attempts, perr), nil)
 	})
 	if err != nil {
 		return err
@@ -270,12 +266,12 @@ func (s *NetflixService) settleRefusal(ctx context.Context, op crmapi.NetflixOpe
 // created there, so the subscription is cancelled. A refusal seen only in
 // the background also needs attention, since no caller was told.
 func (s *NetflixService) refuseSignup(ctx context.Context, op crmapi.NetflixOperation, perr error, inline bool) error {
-	return s.update(context.WithoutCancel(ctx), func(tx crmapi.Tx, em *emitter) error {
+	return s.store.Update(context.WithoutCancel(ctx), func(tx crmapi.Tx) error {
 		sub, err := tx.NetflixSubscriptionByID(op.OrganisationID, op.SubscriptionID)
 		if err != nil {
 			return err
 		}
-		if err := s.finishTx(tx, em, op, crmapi.OpSkipped, perr.Error(), nil); err != nil {
+		if err := s.finishTx(tx, op, crmapi.OpSkipped, perr.Error(), nil); err != nil {
 			return err
 		}
 		if sub, err = tx.NetflixSubscriptionByID(op.OrganisationID, op.SubscriptionID); err != nil {
@@ -284,14 +280,11 @@ func (s *NetflixService) refuseSignup(ctx context.Context, op crmapi.NetflixOper
 		if sub.PAI != "" || sub.LifeCycleState == crmapi.NetflixCancelled {
 			return nil
 		}
-		before, now := sub, s.clock.Now()
+		now := s.clock.Now()
 		sub.LifeCycleState, sub.CancelledAt, sub.UpdatedAt = crmapi.NetflixCancelled, &now, now
 		sub.AttentionReason = "the partner refused the sign-up: " + perr.Error()
 		sub.Attention = !inline
-		if err := tx.UpdateNetflixSubscription(sub); err != nil {
-			return err
-		}
-		return em.subscription(tx, before, sub)
+		return tx.UpdateNetflixSubscription(sub)
 	})
 }
 

@@ -64,44 +64,78 @@ func (s *NetflixService) Reconcile(ctx context.Context) (ReconcileResult, error)
 			res.Failed++
 		}
 	}
-	err = s.update(context.WithoutCancel(ctx), func(tx crmapi.Tx, em *emitter) error {
-		res.Changed = 0
-		for i, old := range subs {
-			if accts[i] == nil {
-				if partner.ErrorCode(errs[i]) == partner.CodeNotFound {
-					if err := s.flagMissing(tx, old); err != nil {
+	// One short transaction per subscription that changed: a change
+	// records an event, which holds the organisation's event counter until
+	// its transaction ends, so no long batch may hold it. They run side by
+	// side, so that SQLite commits them together.
+	bg := context.WithoutCancel(ctx)
+	var mu sync.Mutex
+	var firstErr error
+	for i, old := range subs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			var err error
+			changed := false
+			switch {
+			case accts[i] != nil:
+				if changed, err = s.wouldChange(bg, old, *accts[i], now); err == nil && changed {
+					err = s.store.Update(bg, func(tx crmapi.Tx) error {
+						_, err := s.mergeInto(tx, old, *accts[i], now)
 						return err
-					}
+					})
 				}
-				continue
+			case partner.ErrorCode(errs[i]) == partner.CodeNotFound:
+				err = s.store.Update(bg, func(tx crmapi.Tx) error { return s.flagMissing(tx, old) })
 			}
-			changed, err := s.mergeInto(tx, em, old, *accts[i], now)
-			if err != nil {
-				return err
-			}
+			mu.Lock()
+			defer mu.Unlock()
 			if changed {
 				res.Changed++
 			}
-		}
-		return tx.MarkNetflixPolled(ids, now)
-	})
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return res, firstErr
+	}
+	err = s.store.Update(bg, func(tx crmapi.Tx) error { return tx.MarkNetflixPolled(ids, now) })
 	return res, err
 }
 
+// wouldChange tells, from reads only, whether merging acct changes the subscription.
+func (s *NetflixService) wouldChange(ctx context.Context, sub crmapi.NetflixSubscription, acct partner.Account, now time.Time) (bool, error) {
+	if mergeAccount(&sub, acct, now) {
+		return true, nil
+	}
+	if acct.SignedUpAt == nil {
+		return false, nil
+	}
+	promos, prices := extrasOf(acct)
+	var same bool
+	err := s.store.View(ctx, func(tx crmapi.Tx) error {
+		oldPromos, oldPrices, err := tx.NetflixExtras(sub.OrganisationID, sub.ID)
+		same = reflect.DeepEqual(promos, oldPromos) && reflect.DeepEqual(prices, oldPrices)
+		return err
+	})
+	return !same, err
+}
+
 // mergeInto merges one account read into the stored subscription.
-func (s *NetflixService) mergeInto(tx crmapi.Tx, em *emitter, old crmapi.NetflixSubscription, acct partner.Account, now time.Time) (bool, error) {
+func (s *NetflixService) mergeInto(tx crmapi.Tx, old crmapi.NetflixSubscription, acct partner.Account, now time.Time) (bool, error) {
 	sub, err := tx.NetflixSubscriptionByID(old.OrganisationID, old.ID)
 	if err != nil {
 		return false, err
 	}
-	before := sub
 	changed := mergeAccount(&sub, acct, now)
 	if changed {
 		sub.UpdatedAt = now
 		if err := tx.UpdateNetflixSubscription(sub); err != nil {
-			return false, err
-		}
-		if err := em.subscription(tx, before, sub); err != nil {
 			return false, err
 		}
 	}

@@ -90,6 +90,7 @@ func New(cfg Config) (*Services, error) {
 	hooks := newWebhookService(cfg.Store, cfg.Clock, cfg.Logger, queue, cfg.Webhooks)
 	netflix := newNetflixService(cfg)
 	netflix.events = events
+	netflix.store = netflixEventStore{Store: netflix.store, svc: netflix}
 	return &Services{
 		Auth:        auth,
 		Accounts:    &AccountService{store: cfg.Store, clock: cfg.Clock},

@@ -154,7 +154,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Extra:   extra})
 	m.server = &http.Server{
 		Handler:           m.Handler,
-		ReadHeaderTimeout: 5 * time.Second,
+		ReadHeaderTimeout: c.readHeaderTimeout(),
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
@@ -196,11 +196,11 @@ func (m *Main) Close() error {
 
 func (m *Main) close() error {
 	var errs []error
+	grace := m.Config.ShutdownGrace
+	if grace <= 0 {
+		grace = 30 * time.Second
+	}
 	if m.server != nil {
-		grace := m.Config.ShutdownGrace
-		if grace <= 0 {
-			grace = 30 * time.Second
-		}
 		ctx, cancel := context.WithTimeout(context.Background(), grace)
 		errs = append(errs, m.server.Shutdown(ctx))
 		cancel()
@@ -212,7 +212,7 @@ func (m *Main) close() error {
 	if m.Queue != nil {
 		// Running jobs get the grace period to finish; the rest stay queued
 		// and are picked up by the next process.
-		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownGrace)
+		ctx, cancel := context.WithTimeout(context.Background(), grace)
 		errs = append(errs, m.Queue.Stop(ctx))
 		cancel()
 	}

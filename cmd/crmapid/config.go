@@ -25,6 +25,10 @@ type Config struct {
 	LogFormat     string
 	LogLevel      string
 	ShutdownGrace time.Duration
+	// ReadHeaderTimeout bounds how long a client may take to send a
+	// request's headers, so that slow-header (Slowloris) connections are
+	// closed instead of holding the server's resources.
+	ReadHeaderTimeout time.Duration
 	// IdempotencyRetention is how long Idempotency-Keys are kept.
 	IdempotencyRetention time.Duration
 	// BenchCeiling mounts the benchmark's ceiling handler at /bench/ceiling.
@@ -46,10 +50,23 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogFormat, "log-format", env("CRMAPI_LOG_FORMAT", "text"), "log format: text or json (CRMAPI_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", env("CRMAPI_LOG_LEVEL", "info"), "log level: debug, info, warn, error (CRMAPI_LOG_LEVEL)")
 	fs.DurationVar(&c.IdempotencyRetention, "idempotency-retention", envDuration("CRMAPI_IDEMPOTENCY_RETENTION", 24*time.Hour), "how long Idempotency-Keys are kept, at least 24h (CRMAPI_IDEMPOTENCY_RETENTION)")
+	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", envDuration("CRMAPI_READ_HEADER_TIMEOUT", DefaultReadHeaderTimeout), "how long a client may take to send a request's headers (CRMAPI_READ_HEADER_TIMEOUT)")
 	fs.BoolVar(&c.BenchCeiling, "bench-ceiling", false, "mount the benchmark ceiling handler at POST /bench/ceiling (for crmapid bench)")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", envDuration("CRMAPI_SHUTDOWN_GRACE", 30*time.Second), "how long in-flight requests may take after SIGTERM (CRMAPI_SHUTDOWN_GRACE)")
 	c.Netflix.bind(fs)
 	c.Metrics.bind(fs)
+}
+
+// DefaultReadHeaderTimeout is the read-header timeout when none is configured.
+const DefaultReadHeaderTimeout = 5 * time.Second
+
+// readHeaderTimeout is the configured timeout, or the default for a zero
+// Config (as tests and embedders build it).
+func (c *Config) readHeaderTimeout() time.Duration {
+	if c.ReadHeaderTimeout > 0 {
+		return c.ReadHeaderTimeout
+	}
+	return DefaultReadHeaderTimeout
 }
 
 func env(name, def string) string {
@@ -81,6 +98,9 @@ func (c *Config) validate() error {
 	}
 	if c.IdempotencyRetention != 0 && c.IdempotencyRetention < 24*time.Hour {
 		errs = append(errs, errors.New("idempotency-retention: at least 24h"))
+	}
+	if c.ReadHeaderTimeout < 0 {
+		errs = append(errs, errors.New("read-header-timeout: must be a positive duration"))
 	}
 	if c.ShutdownGrace < 0 {
 		errs = append(errs, errors.New("shutdown-grace: must be a duration"))
@@ -182,7 +202,8 @@ func (c *Config) describe() []any {
 	}
 	return append([]any{"listen", c.Listen, "data_dir", c.DataDir, "database", maskDatabase(c.Database, c.sqlitePath(), c.isPostgres()),
 		"signing_key", key, "token_lifetime", c.TokenLifetime.String(), "demo", c.Demo, "log_format", c.LogFormat,
-		"log_level", c.LogLevel, "shutdown_grace", c.ShutdownGrace.String(), "idempotency_retention", c.IdempotencyRetention.String()},
+		"log_level", c.LogLevel, "shutdown_grace", c.ShutdownGrace.String(), "read_header_timeout", c.readHeaderTimeout().String(),
+		"idempotency_retention", c.IdempotencyRetention.String()},
 		c.Netflix.describe()...)
 }
 
