@@ -222,6 +222,8 @@ type AccountStore interface {
 	// whatever a says: money moves only through entries and holds.
 	CreateAccount(a AccountsReceivable) error
 	AccountByID(orgID, id string) (AccountsReceivable, error)
+	// AccountWithOwner returns an account and the contact that owns it.
+	AccountWithOwner(orgID, id string) (AccountsReceivable, Contact, error)
 	AccountByNumber(orgID, number string) (AccountsReceivable, error)
 	AccountByName(orgID, name string) (AccountsReceivable, error)
 	// ListAccounts lists the organisation's accounts by number.

@@ -211,6 +211,11 @@ type CatalogueStore interface {
 	ListProductFamilies(orgID string) ([]ProductFamily, error)
 	CreateUsageService(s UsageService) error
 	ListUsageServices(orgID string) ([]UsageService, error)
+	// CatalogueSize counts the organisation's UDR types, product types,
+	// families and usage services together. The catalogue only grows, so
+	// an unchanged size means an unchanged catalogue: services cache it
+	// and check the size, one indexed statement instead of four lists.
+	CatalogueSize(orgID string) (int64, error)
 
 	// SetAllowance replaces the account's settings and limits.
 	SetAllowance(s AllowanceSettings) error

@@ -43,6 +43,10 @@ type Event struct {
 	Type      EventType
 	Data      json.RawMessage
 	CreatedAt time.Time
+	// Deliveries is how many deliveries AppendEvent wrote with the event;
+	// it is not stored (0 on events read back). Dispatch skips events
+	// without any, sparing a read after every change.
+	Deliveries int
 }
 
 // WebhookEndpoint is a URL an organisation's admin asked crmapi to POST

@@ -138,9 +138,12 @@ func (a Amount) QuantityWithin(budget Amount) int64 {
 	return budget.units / a.units
 }
 
-// MarshalJSON writes the amount as a JSON string of its decimal.
-func (a Amount) MarshalJSON() ([]byte, error) {
-	return []byte(`"` + a.String() + `"`), nil
+// MarshalText writes the amount's decimal; encoding/json writes it as a
+// JSON string. (A MarshalJSON would do the same, but encoding/json scans
+// and compacts whatever a MarshalJSON returns, which was a fifth of
+// encoding an authorisation.)
+func (a Amount) MarshalText() ([]byte, error) {
+	return []byte(a.String()), nil
 }
 
 // UnmarshalJSON reads a JSON string or number, exactly.

@@ -4,7 +4,7 @@ import "context"
 
 // SchemaVersion is the migration version both engines reach; the store
 // suite checks that each engine's newest migration has this number.
-const SchemaVersion = 8
+const SchemaVersion = 9
 
 // Store is a storage engine. Services own transactions: every service
 // method runs its reads and writes through one Update or View.

@@ -221,3 +221,12 @@ func optQuantity(v *int64) *crmapi.Quantity {
 	q := crmapi.QuantityFromUnits(*v)
 	return &q
 }
+
+func (t *tx) CatalogueSize(orgID string) (int64, error) {
+	var n int64
+	err := t.queryRow(`SELECT (SELECT count(*) FROM udr_types WHERE organisation_id = $1)
+		+ (SELECT count(*) FROM product_types WHERE organisation_id = $1)
+		+ (SELECT count(*) FROM product_families WHERE organisation_id = $1)
+		+ (SELECT count(*) FROM usage_services WHERE organisation_id = $1)`, orgID).Scan(&n)
+	return n, translate(err, "Catalogue")
+}

@@ -30,6 +30,46 @@ var migrationFiles embed.FS
 // DB is the PostgreSQL Store.
 type DB struct {
 	pool *pgxpool.Pool
+	// numbers is a small pool for AllocateNumber's own transactions; a
+	// separate pool, so that a caller holding a connection of pool never
+	// waits for another from it.
+	numbers *pgxpool.Pool
+	// trace, when set, sees every statement transactions run (crmapid explain).
+	trace func(query string, args []any)
+}
+
+// Trace makes f see every statement (and its arguments) that transactions
+// run from now on; crmapid explain uses it to find the statements of the
+// hot paths. Set it before serving, not during.
+func (db *DB) Trace(f func(query string, args []any)) { db.trace = f }
+
+// Explain returns PostgreSQL's plan of a statement with sequential scans
+// disabled: a Seq Scan that remains means no index can serve the query,
+// whatever the table's size (on a small table the planner would prefer a
+// Seq Scan anyway). The statement runs inside a transaction rolled back.
+func (db *DB) Explain(ctx context.Context, query string, args []any) (string, error) {
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+		return "", err
+	}
+	rows, err := tx.Query(ctx, "EXPLAIN "+query, args...)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var out strings.Builder
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return "", err
+		}
+		out.WriteString(line + "\n")
+	}
+	return out.String(), rows.Err()
 }
 
 var _ crmapi.Store = (*DB)(nil)
@@ -52,11 +92,26 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err := migrate(ctx, cfg.ConnConfig); err != nil {
 		return nil, err
 	}
+	if !strings.Contains(url, "pool_max_conns") {
+		// pgxpool's default (the number of CPUs, at least 4) queues
+		// concurrent requests in Go while the server has idle backends
+		// and its group commit has too few commits to share a flush.
+		cfg.MaxConns = defaultMaxConns
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open pool: %w", err)
 	}
-	return &DB{pool: pool}, nil
+	ncfg := cfg.Copy()
+	ncfg.MaxConns = 4
+	ncfg.ConnConfig.RuntimeParams["synchronous_commit"] = "off"
+	ncfg.ConnConfig.RuntimeParams["application_name"] = cfg.ConnConfig.RuntimeParams["application_name"] + " numbers"
+	numbers, err := pgxpool.NewWithConfig(ctx, ncfg)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: open numbers pool: %w", err)
+	}
+	return &DB{pool: pool, numbers: numbers}, nil
 }
 
 // Engine returns "postgres".
@@ -65,6 +120,9 @@ func (db *DB) Engine() string { return "postgres" }
 // Close closes the pool, waiting for connections in use to be returned.
 func (db *DB) Close() error {
 	db.pool.Close()
+	if db.numbers != nil {
+		db.numbers.Close()
+	}
 	return nil
 }
 
@@ -75,6 +133,12 @@ func (db *DB) Ping(ctx context.Context) error {
 	}
 	return nil
 }
+
+// defaultMaxConns is the pool size when the URL gives no pool_max_conns:
+// enough for 64 concurrent requests to keep PostgreSQL's group commit busy
+// (pgbench peaks near 16 clients on two cores), few enough for three
+// processes on one server's default max_connections of 100.
+const defaultMaxConns = 16
 
 // maxAttempts bounds how often Update runs fn when PostgreSQL asks for a
 // retry; contention that outlasts this is reported, not hidden.
@@ -115,7 +179,7 @@ func (db *DB) runTx(ctx context.Context, opts pgx.TxOptions, fn func(crmapi.Tx) 
 			_ = pgTx.Rollback(ctx)
 		}
 	}()
-	if err = fn(&tx{ctx: ctx, tx: pgTx, write: opts.AccessMode != pgx.ReadOnly}); err != nil {
+	if err = fn(&tx{ctx: ctx, tx: pgTx, db: db, write: opts.AccessMode != pgx.ReadOnly}); err != nil {
 		return err
 	}
 	if err = pgTx.Commit(ctx); err != nil {
@@ -151,6 +215,7 @@ func pause(ctx context.Context, attempt int) error {
 type tx struct {
 	ctx context.Context
 	tx  pgx.Tx
+	db  *DB
 	// write tells a read-write transaction, whose reads of rows it may
 	// change lock them (see forUpdate).
 	write bool
@@ -167,15 +232,24 @@ func (t *tx) forUpdate() string {
 	return ""
 }
 
+func (t *tx) traced(query string, args []any) {
+	if t.db != nil && t.db.trace != nil {
+		t.db.trace(query, args)
+	}
+}
+
 func (t *tx) exec(query string, args ...any) (pgconn.CommandTag, error) {
+	t.traced(query, args)
 	return t.tx.Exec(t.ctx, query, args...)
 }
 
 func (t *tx) query(query string, args ...any) (pgx.Rows, error) {
+	t.traced(query, args)
 	return t.tx.Query(t.ctx, query, args...)
 }
 
 func (t *tx) queryRow(query string, args ...any) pgx.Row {
+	t.traced(query, args)
 	return t.tx.QueryRow(t.ctx, query, args...)
 }
 

@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/crmapi/crmapi"
@@ -30,13 +32,24 @@ func (t *tx) CreateAuthorisation(a crmapi.UsageAuthorisation) error {
 	if err != nil {
 		return err
 	}
+	if len(a.Services) == 0 {
+		return nil
+	}
+	// One statement for every service row: a create writes three or four,
+	// and each statement is a round trip (PostgreSQL) or a VM run (SQLite).
+	var q strings.Builder
+	q.WriteString(`INSERT INTO usage_authorisation_services (id, authorisation_id, position, target_kind,
+		target_id, maximum_amount, maximum_usage) VALUES `)
+	args := make([]any, 0, 7*len(a.Services))
 	for i, s := range a.Services {
-		_, err := t.exec(`INSERT INTO usage_authorisation_services (id, authorisation_id, position, target_kind,
-			target_id, maximum_amount, maximum_usage) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			s.ID, a.ID, i, s.Target.Kind, s.Target.ID, s.MaximumAmount.Units(), s.MaximumUsage.Units())
-		if err != nil {
-			return translate(err, "Usage authorisation service")
+		if i > 0 {
+			q.WriteString(", ")
 		}
+		q.WriteString(servicesRow(len(args)))
+		args = append(args, s.ID, a.ID, i, s.Target.Kind, s.Target.ID, s.MaximumAmount.Units(), s.MaximumUsage.Units())
+	}
+	if _, err := t.exec(q.String(), args...); err != nil {
+		return translate(err, "Usage authorisation service")
 	}
 	return nil
 }
@@ -219,4 +232,10 @@ func (t *tx) UsageTotals(orgID, accountID string, from, to time.Time) ([]crmapi.
 		u.Usage, u.Amount = crmapi.QuantityFromUnits(usage), crmapi.AmountFromUnits(amount)
 		return u, err
 	}, "Usage detail record")
+}
+
+// servicesRow is the placeholders of one usage_authorisation_services row
+// whose arguments start after the first n.
+func servicesRow(n int) string {
+	return fmt.Sprintf("($%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7)
 }

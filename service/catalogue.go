@@ -26,7 +26,7 @@ func (s *UsageService) CreateUDRType(ctx context.Context, orgID string, u crmapi
 		return crmapi.UDRType{}, err
 	}
 	err := s.store.Update(ctx, func(tx crmapi.Tx) error { return tx.CreateUDRType(u) })
-	return u, err
+	return u, s.catalogueWritten(orgID, err)
 }
 
 // NewProductType describes a product type (service type) of usage services.
@@ -64,7 +64,7 @@ func (s *UsageService) CreateProductType(ctx context.Context, orgID string, n Ne
 		p.UDRTypeID = u.ID
 		return tx.CreateProductType(p)
 	})
-	return p, err
+	return p, s.catalogueWritten(orgID, err)
 }
 
 // CreateFamily adds a product family (service family). Codes:
@@ -82,7 +82,7 @@ func (s *UsageService) CreateFamily(ctx context.Context, orgID string, f crmapi.
 		return crmapi.ProductFamily{}, err
 	}
 	err := s.store.Update(ctx, func(tx crmapi.Tx) error { return tx.CreateProductFamily(f) })
-	return f, err
+	return f, s.catalogueWritten(orgID, err)
 }
 
 // NewUsageService describes a usage service to create.
@@ -131,7 +131,7 @@ func (s *UsageService) CreateUsageService(ctx context.Context, orgID string, n N
 		}
 		return tx.CreateUsageService(u)
 	})
-	return u, err
+	return u, s.catalogueWritten(orgID, err)
 }
 
 // Catalogue returns the organisation's usage catalogue.
@@ -139,7 +139,7 @@ func (s *UsageService) Catalogue(ctx context.Context, orgID string) (crmapi.Cata
 	var cat crmapi.Catalogue
 	err := s.store.View(ctx, func(tx crmapi.Tx) error {
 		var err error
-		cat, err = loadCatalogue(tx, orgID)
+		cat, err = s.cats.load(tx, orgID)
 		return err
 	})
 	return cat, err
@@ -274,7 +274,7 @@ func (s *UsageService) SetAllowance(ctx context.Context, orgID string, ch Allowa
 		if err != nil {
 			return err
 		}
-		cat, err := loadCatalogue(tx, orgID)
+		cat, err := s.cats.load(tx, orgID)
 		if err != nil {
 			return err
 		}
@@ -367,7 +367,7 @@ func (s *UsageService) Allowance(ctx context.Context, orgID string, account crma
 		if err != nil {
 			return err
 		}
-		cat, err := loadCatalogue(tx, orgID)
+		cat, err := s.cats.load(tx, orgID)
 		if err != nil {
 			return err
 		}
@@ -376,4 +376,13 @@ func (s *UsageService) Allowance(ctx context.Context, orgID string, account crma
 		return err
 	})
 	return d, err
+}
+
+// catalogueWritten is the outcome of a catalogue write: when it failed,
+// the cached catalogue is dropped (see catalogueCache.forget).
+func (s *UsageService) catalogueWritten(orgID string, err error) error {
+	if err != nil {
+		s.cats.forget(orgID)
+	}
+	return err
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -76,7 +77,8 @@ func (s *EventService) Emit(tx crmapi.Tx, orgID string, typ crmapi.EventType, da
 	if len(b) == 0 || b[0] != '{' {
 		return crmapi.Event{}, fmt.Errorf("service: emit %s: data must encode as a JSON object", typ)
 	}
-	ev, _, err := tx.AppendEvent(crmapi.Event{ID: crmapi.NewID(), OrganisationID: orgID, Type: typ, Data: b, CreatedAt: now})
+	ev, ds, err := tx.AppendEvent(crmapi.Event{ID: crmapi.NewID(), OrganisationID: orgID, Type: typ, Data: b, CreatedAt: now})
+	ev.Deliveries = len(ds)
 	return ev, err
 }
 
@@ -90,7 +92,13 @@ func (s *EventService) Dispatch(ctx context.Context, events ...crmapi.Event) {
 			(*f)(ev)
 		}
 	}
-	if len(events) == 0 || s.queue.get() == nil {
+	if s.queue.get() == nil {
+		return
+	}
+	// Most events go to no endpoint: only those Emit wrote deliveries for
+	// need the read below.
+	events = slices.DeleteFunc(slices.Clone(events), func(e crmapi.Event) bool { return e.Deliveries == 0 })
+	if len(events) == 0 {
 		return
 	}
 	var ds []crmapi.WebhookDelivery

@@ -94,7 +94,7 @@ func New(cfg Config) (*Services, error) {
 	return &Services{
 		Auth:        auth,
 		Accounts:    &AccountService{store: cfg.Store, clock: cfg.Clock},
-		Usage:       &UsageService{store: cfg.Store, clock: cfg.Clock, events: events},
+		Usage:       &UsageService{store: cfg.Store, clock: cfg.Clock, events: events, cats: newCatalogueCache()},
 		Idempotency: idem,
 		Events:      events,
 		Webhooks:    hooks,

@@ -15,6 +15,7 @@ type UsageService struct {
 	store  crmapi.Store
 	clock  crmapi.Clock
 	events *EventService
+	cats   *catalogueCache
 }
 
 // AuthorisationDetail is an authorisation with everything its wire form
@@ -99,13 +100,16 @@ func (s *UsageService) Authorise(ctx context.Context, orgID string, n NewAuthori
 		if err != nil {
 			return err
 		}
-		cat, err := loadCatalogue(tx, orgID)
+		cat, err := s.cats.load(tx, orgID)
 		if err != nil {
 			return err
 		}
-		used, err := loadUsage(tx, org, acct.ID, now)
-		if err != nil {
-			return err
+		// Usage posted so far matters only to limits.
+		var used usedWindows
+		if len(set.Limits) > 0 {
+			if used, err = loadUsage(tx, org, acct.ID, now); err != nil {
+				return err
+			}
 		}
 		services := allowedServices(cat, set, used, n.Amount, acct.Currency)
 		if !anyAllowed(services) {
@@ -119,8 +123,10 @@ func (s *UsageService) Authorise(ctx context.Context, orgID string, n NewAuthori
 			return notCovered(tx, orgID, acct.ID, n.Amount)
 		}
 		// The number is taken after the hold, so that a refused create never
-		// locks the organisation's counter, which every create needs.
-		seq, err := tx.NextNumber(orgID, "UA")
+		// takes one. Authorisation numbers need not be gap-free, so it is
+		// allocated without holding the organisation's counter until commit
+		// (which serialised every create of an organisation on PostgreSQL).
+		seq, err := tx.AllocateNumber(orgID, "UA")
 		if err != nil {
 			return err
 		}
@@ -133,11 +139,16 @@ func (s *UsageService) Authorise(ctx context.Context, orgID string, n NewAuthori
 		if err := tx.CreateAuthorisation(a); err != nil {
 			return err
 		}
-		if err := s.emitAuthorisation(tx, a, crmapi.EventUsageAuthorisationCreated, &events); err != nil {
+		ds := newDetails(tx, cat)
+		if sub != nil {
+			ds.subs[sub.ID] = sub
+		}
+		if d, err = ds.of(a); err != nil {
 			return err
 		}
-		d, err = newDetails(tx, cat).of(a)
-		return err
+		// Last: the event takes the organisation's event counter, which
+		// stays locked until commit.
+		return s.emitAuthorisationOf(tx, org, a, crmapi.EventUsageAuthorisationCreated, &events)
 	})
 	if err == nil {
 		s.events.Dispatch(ctx, events...)
@@ -279,7 +290,7 @@ func (s *UsageService) Authorisation(ctx context.Context, orgID string, ref crma
 		if due = a.Due(now); due {
 			return nil
 		}
-		d, err = detailOf(tx, a)
+		d, err = s.detailOf(tx, a)
 		return err
 	})
 	if err != nil || !due {
@@ -311,7 +322,7 @@ func (s *UsageService) Authorisation(ctx context.Context, orgID string, ref crma
 				}
 			}
 		}
-		d, err = detailOf(tx, a)
+		d, err = s.detailOf(tx, a)
 		return err
 	})
 	if err == nil {
@@ -343,7 +354,7 @@ func (s *UsageService) Authorisations(ctx context.Context, orgID string, account
 		if err != nil {
 			return err
 		}
-		cat, err := loadCatalogue(tx, orgID)
+		cat, err := s.cats.load(tx, orgID)
 		if err != nil {
 			return err
 		}
@@ -438,7 +449,7 @@ func (s *UsageService) Cancel(ctx context.Context, orgID, userID string, ref crm
 		if err := s.emitAuthorisation(tx, a, crmapi.EventUsageAuthorisationCancelled, &events); err != nil {
 			return err
 		}
-		d, err = detailOf(tx, a)
+		d, err = s.detailOf(tx, a)
 		return err
 	})
 	if err == nil {
@@ -518,8 +529,8 @@ func (s *UsageService) orgNow(tx crmapi.Tx, orgID string) (time.Time, error) {
 }
 
 // detailOf loads what one authorisation refers to.
-func detailOf(tx crmapi.Tx, a crmapi.UsageAuthorisation) (AuthorisationDetail, error) {
-	cat, err := loadCatalogue(tx, a.OrganisationID)
+func (s *UsageService) detailOf(tx crmapi.Tx, a crmapi.UsageAuthorisation) (AuthorisationDetail, error) {
+	cat, err := s.cats.load(tx, a.OrganisationID)
 	if err != nil {
 		return AuthorisationDetail{}, err
 	}
@@ -543,13 +554,11 @@ func (ds *details) of(a crmapi.UsageAuthorisation) (AuthorisationDetail, error) 
 	org := a.OrganisationID
 	acct, ok := ds.accounts[a.AccountID]
 	if !ok {
-		ar, err := ds.tx.AccountByID(org, a.AccountID)
+		ar, owner, err := ds.tx.AccountWithOwner(org, a.AccountID)
 		if err != nil {
 			return d, err
 		}
-		if acct, err = accountDetail(ds.tx, ar); err != nil {
-			return d, err
-		}
+		acct = AccountDetail{AccountsReceivable: ar, Owner: owner}
 		ds.accounts[ar.ID] = acct
 	}
 	d.Account = acct
@@ -670,7 +679,7 @@ func (s *UsageService) AddServiceUsage(ctx context.Context, orgID, userID string
 		if err := usable(acct, sub); err != nil {
 			return err
 		}
-		cat, err := loadCatalogue(tx, orgID)
+		cat, err := s.cats.load(tx, orgID)
 		if err != nil {
 			return err
 		}
@@ -833,7 +842,7 @@ func (s *UsageService) UsageRecords(ctx context.Context, orgID string, account c
 		if out, err = tx.ListUsageRecords(orgID, a.ID); err != nil {
 			return err
 		}
-		cat, err = loadCatalogue(tx, orgID)
+		cat, err = s.cats.load(tx, orgID)
 		return err
 	})
 	return out, cat, err

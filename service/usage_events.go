@@ -32,6 +32,14 @@ func (s *UsageService) emitAuthorisation(tx crmapi.Tx, a crmapi.UsageAuthorisati
 	if err != nil {
 		return err
 	}
+	return s.emitAuthorisationOf(tx, org, a, typ, events)
+}
+
+// emitAuthorisationOf is emitAuthorisation with a's organisation at hand.
+func (s *UsageService) emitAuthorisationOf(tx crmapi.Tx, org crmapi.Organisation, a crmapi.UsageAuthorisation, typ crmapi.EventType, events *[]crmapi.Event) error {
+	if s.events == nil {
+		return nil
+	}
 	loc := org.Location()
 	d := authorisationEvent{ID: a.ID, UsageAuthorisationIdentifier: a.Number, LifeCycleState: string(a.LifeCycleState),
 		AuthorisationAmount: a.Amount, AccountsReceivableID: a.AccountID,

@@ -34,14 +34,15 @@ type writeResult struct {
 // waiting for company.
 type committer struct {
 	db    *sql.DB
+	stmts *stmtCache
 	queue chan *writeRequest
 	stop  chan struct{}
 	done  chan struct{}
 	once  sync.Once
 }
 
-func newCommitter(db *sql.DB) *committer {
-	c := &committer{db: db, queue: make(chan *writeRequest, 4*maxBatch), stop: make(chan struct{}), done: make(chan struct{})}
+func newCommitter(db *sql.DB, stmts *stmtCache) *committer {
+	c := &committer{db: db, stmts: stmts, queue: make(chan *writeRequest, 4*maxBatch), stop: make(chan struct{}), done: make(chan struct{})}
 	go c.loop()
 	return c
 }
@@ -142,7 +143,7 @@ func (c *committer) run(batch []*writeRequest) {
 		if results[i].err != nil {
 			continue
 		}
-		results[i] = runSavepoint(req, sqlTx)
+		results[i] = runSavepoint(req, sqlTx, c.stmts)
 		if results[i].err == nil && results[i].panic == nil {
 			anyOK = true
 		}
@@ -171,7 +172,7 @@ func deliver(batch []*writeRequest, results []writeResult) {
 
 // runSavepoint runs one request's fn inside a savepoint of the shared
 // transaction, undoing exactly its own changes when it fails or panics.
-func runSavepoint(req *writeRequest, sqlTx *sql.Tx) (res writeResult) {
+func runSavepoint(req *writeRequest, sqlTx *sql.Tx, stmts *stmtCache) (res writeResult) {
 	ctx := context.Background()
 	if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT req"); err != nil {
 		return writeResult{err: fmt.Errorf("sqlite: savepoint: %w", err)}
@@ -190,8 +191,9 @@ func runSavepoint(req *writeRequest, sqlTx *sql.Tx) (res writeResult) {
 			res.err = fmt.Errorf("sqlite: release savepoint: %w", err)
 		}
 	}()
-	// The request's own context still bounds its statements.
-	if err := req.fn(&tx{ctx: req.ctx, tx: sqlTx}); err != nil {
+	// The request's own context still bounds its statements (checked
+	// before each one, see tx).
+	if err := req.fn(&tx{ctx: req.ctx, tx: sqlTx, stmts: stmts}); err != nil {
 		return writeResult{err: err}
 	}
 	ok = true

@@ -33,6 +33,8 @@ type DB struct {
 	writer    *sql.DB
 	reader    *sql.DB
 	committer *committer
+	// writeStmts and readStmts cache prepared statements per pool.
+	writeStmts, readStmts *stmtCache
 }
 
 var _ crmapi.Store = (*DB)(nil)
@@ -79,7 +81,8 @@ func open(ctx context.Context, path, synchronous string) (*DB, error) {
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
 	db.reader = reader
-	db.committer = newCommitter(writer)
+	db.writeStmts, db.readStmts = newStmtCache(writer), newStmtCache(reader)
+	db.committer = newCommitter(writer, db.writeStmts)
 	return db, nil
 }
 
@@ -109,6 +112,10 @@ func (db *DB) Close() error {
 	if db.committer != nil {
 		db.committer.close()
 	}
+	if db.writeStmts != nil {
+		db.writeStmts.close()
+		db.readStmts.close()
+	}
 	if db.reader != nil {
 		errs = append(errs, db.reader.Close())
 	}
@@ -130,7 +137,33 @@ func (db *DB) Update(ctx context.Context, fn func(crmapi.Tx) error) error {
 
 // View runs fn in a transaction on a reader connection.
 func (db *DB) View(ctx context.Context, fn func(crmapi.Tx) error) error {
-	return runTx(ctx, db.reader, fn)
+	return runTx(ctx, db.reader, db.readStmts, fn)
+}
+
+// Trace makes f see every statement (and its arguments) that
+// transactions run from now on; crmapid explain uses it to find the
+// statements of the hot paths. Set it before serving, not during.
+func (db *DB) Trace(f func(query string, args []any)) {
+	db.writeStmts.trace, db.readStmts.trace = f, f
+}
+
+// Explain returns SQLite's query plan of a statement, one step a line.
+func (db *DB) Explain(ctx context.Context, query string, args []any) (string, error) {
+	rows, err := db.reader.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var out strings.Builder
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			return "", err
+		}
+		out.WriteString(detail + "\n")
+	}
+	return out.String(), rows.Err()
 }
 
 // IntegrityCheck runs PRAGMA integrity_check and returns its verdict ("ok").
@@ -140,8 +173,14 @@ func (db *DB) IntegrityCheck(ctx context.Context) (string, error) {
 	return res, err
 }
 
-func runTx(ctx context.Context, pool *sql.DB, fn func(crmapi.Tx) error) (err error) {
-	sqlTx, err := pool.BeginTx(ctx, nil)
+func runTx(ctx context.Context, pool *sql.DB, stmts *stmtCache, fn func(crmapi.Tx) error) (err error) {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// A background context for the transaction itself: with a cancellable
+	// one database/sql watches it from a goroutine per transaction; the
+	// statements check ctx instead (see tx).
+	sqlTx, err := pool.BeginTx(context.Background(), nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
@@ -154,7 +193,7 @@ func runTx(ctx context.Context, pool *sql.DB, fn func(crmapi.Tx) error) (err err
 			_ = sqlTx.Rollback()
 		}
 	}()
-	if err = fn(&tx{ctx: ctx, tx: sqlTx}); err != nil {
+	if err = fn(&tx{ctx: ctx, tx: sqlTx, stmts: stmts}); err != nil {
 		return err
 	}
 	if err = sqlTx.Commit(); err != nil {
@@ -164,21 +203,76 @@ func runTx(ctx context.Context, pool *sql.DB, fn func(crmapi.Tx) error) (err err
 }
 
 // tx implements crmapi.Tx over one *sql.Tx.
+//
+// The caller's context is checked before each statement rather than handed
+// to the driver: modernc's driver starts a goroutine and installs a progress
+// handler for every statement run with a cancellable context, which cost
+// more than most of crmapi's statements, all of them short and indexed. A
+// cancelled request therefore stops at its next statement, and its
+// transaction (or savepoint) is rolled back.
 type tx struct {
-	ctx context.Context
-	tx  *sql.Tx
+	ctx   context.Context
+	tx    *sql.Tx
+	stmts *stmtCache
+}
+
+// stmt returns the transaction's handle on query's cached statement, or
+// nil to run query unprepared.
+func (t *tx) stmt(query string) *sql.Stmt {
+	if t.stmts == nil {
+		return nil
+	}
+	st := t.stmts.get(query)
+	if st == nil {
+		return nil
+	}
+	return t.tx.Stmt(st)
+}
+
+func (t *tx) traced(query string, args []any) {
+	if t.stmts != nil && t.stmts.trace != nil {
+		t.stmts.trace(query, args)
+	}
 }
 
 func (t *tx) exec(query string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(t.ctx, query, args...)
+	if err := t.ctx.Err(); err != nil {
+		return nil, err
+	}
+	t.traced(query, args)
+	if st := t.stmt(query); st != nil {
+		defer st.Close()
+		return st.Exec(args...)
+	}
+	return t.tx.Exec(query, args...)
 }
 
 func (t *tx) query(query string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(t.ctx, query, args...)
+	if err := t.ctx.Err(); err != nil {
+		return nil, err
+	}
+	t.traced(query, args)
+	if st := t.stmt(query); st != nil {
+		// Closing the transaction's handle leaves open rows valid and the
+		// statement prepared on the connection.
+		defer st.Close()
+		return st.Query(args...)
+	}
+	return t.tx.Query(query, args...)
 }
 
 func (t *tx) queryRow(query string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(t.ctx, query, args...)
+	if err := t.ctx.Err(); err != nil {
+		// database/sql offers no Row carrying an error; a query on a
+		// context already done yields one.
+		return t.tx.QueryRowContext(t.ctx, query, args...)
+	}
+	t.traced(query, args)
+	if st := t.stmt(query); st != nil {
+		defer st.Close()
+		return st.QueryRow(args...)
+	}
+	return t.tx.QueryRow(query, args...)
 }
 
 // translate turns driver errors into coded errors by code, never by text.

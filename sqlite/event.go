@@ -15,6 +15,12 @@ import (
 const eventSeries = "crmapi.events"
 
 func (t *tx) AppendEvent(e crmapi.Event) (crmapi.Event, []crmapi.WebhookDelivery, error) {
+	// Endpoints first: the counter below stays locked until commit, so
+	// nothing that can be done before taking it is done after.
+	eps, err := t.ListWebhookEndpoints(e.OrganisationID)
+	if err != nil {
+		return e, nil, err
+	}
 	seq, err := t.NextNumber(e.OrganisationID, eventSeries)
 	if err != nil {
 		return e, nil, err
@@ -23,12 +29,6 @@ func (t *tx) AppendEvent(e crmapi.Event) (crmapi.Event, []crmapi.WebhookDelivery
 	if _, err := t.exec(`INSERT INTO events (id, organisation_id, sequence, type, data, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		e.ID, e.OrganisationID, e.Sequence, string(e.Type), string(e.Data), micros(e.CreatedAt)); err != nil {
 		return e, nil, translate(err, "Event")
-	}
-	// Endpoints are read in full before inserting: a statement must not run
-	// while another's rows are open on the same connection.
-	eps, err := t.ListWebhookEndpoints(e.OrganisationID)
-	if err != nil {
-		return e, nil, err
 	}
 	var ds []crmapi.WebhookDelivery
 	for _, ep := range eps {

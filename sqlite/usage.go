@@ -3,6 +3,7 @@ package sqlite
 import (
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/crmapi/crmapi"
@@ -30,13 +31,24 @@ func (t *tx) CreateAuthorisation(a crmapi.UsageAuthorisation) error {
 	if err != nil {
 		return translate(err, "Usage authorisation")
 	}
+	if len(a.Services) == 0 {
+		return nil
+	}
+	// One statement for every service row: a create writes three or four,
+	// and each statement is a round trip (PostgreSQL) or a VM run (SQLite).
+	var q strings.Builder
+	q.WriteString(`INSERT INTO usage_authorisation_services (id, authorisation_id, position, target_kind,
+		target_id, maximum_amount, maximum_usage) VALUES `)
+	args := make([]any, 0, 7*len(a.Services))
 	for i, s := range a.Services {
-		_, err := t.exec(`INSERT INTO usage_authorisation_services (id, authorisation_id, position, target_kind,
-			target_id, maximum_amount, maximum_usage) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			s.ID, a.ID, i, s.Target.Kind, s.Target.ID, s.MaximumAmount.Units(), s.MaximumUsage.Units())
-		if err != nil {
-			return translate(err, "Usage authorisation service")
+		if i > 0 {
+			q.WriteString(", ")
 		}
+		q.WriteString(servicesRow(len(args)))
+		args = append(args, s.ID, a.ID, i, s.Target.Kind, s.Target.ID, s.MaximumAmount.Units(), s.MaximumUsage.Units())
+	}
+	if _, err := t.exec(q.String(), args...); err != nil {
+		return translate(err, "Usage authorisation service")
 	}
 	return nil
 }
@@ -236,3 +248,6 @@ func (t *tx) UsageTotals(orgID, accountID string, from, to time.Time) ([]crmapi.
 		return u, err
 	}, "Usage detail record")
 }
+
+// servicesRow is the placeholders of one usage_authorisation_services row.
+func servicesRow(int) string { return "(?, ?, ?, ?, ?, ?, ?)" }

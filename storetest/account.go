@@ -113,6 +113,11 @@ func testAccounts(t *testing.T, s crmapi.Store) {
 		}
 		_, err = tx.AccountByNumber(a.Org.ID, "ACR9")
 		wantCode(t, err, crmapi.NotFound)
+		if gotA, gotC, err := tx.AccountWithOwner(a.Org.ID, acct.ID); err != nil || gotA != acct || gotC != c {
+			t.Errorf("AccountWithOwner = %+v, %+v, %v; want %+v, %+v", gotA, gotC, err, acct, c)
+		}
+		_, _, err = tx.AccountWithOwner(a.Org.ID, crmapi.NewID())
+		wantCode(t, err, crmapi.NotFound)
 		list, err := tx.ListAccounts(a.Org.ID)
 		if err != nil || len(list) != 1 {
 			t.Errorf("ListAccounts = %v, %v", list, err)

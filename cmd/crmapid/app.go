@@ -80,6 +80,7 @@ type Main struct {
 
 	listener  net.Listener
 	server    *http.Server
+	debug     *http.Server
 	bg        sync.WaitGroup
 	closeOnce sync.Once
 	closeErr  error
@@ -161,6 +162,9 @@ func (m *Main) Run(ctx context.Context) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
 	}
+	if err := m.startDebug(); err != nil {
+		return fmt.Errorf("debug listener: %w", err)
+	}
 	m.bg.Add(1)
 	go func() {
 		defer m.bg.Done()
@@ -204,6 +208,9 @@ func (m *Main) close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), grace)
 		errs = append(errs, m.server.Shutdown(ctx))
 		cancel()
+	}
+	if m.debug != nil {
+		errs = append(errs, m.debug.Close())
 	}
 	if m.server == nil && m.listener != nil {
 		m.listener.Close() // Run failed before serving

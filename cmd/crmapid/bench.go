@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strconv"
@@ -37,11 +38,28 @@ type benchConfig struct {
 	Org, User   string
 	// Processes is how many crmapid processes share the database (PostgreSQL only).
 	Processes int
+	// ProfileDir, when set, receives a CPU profile of the (first) server
+	// for each workload's measured period.
+	ProfileDir string
+	// debugURL is the first server's pprof listener, when profiling.
+	debugURL string
+	// Charges is how many unacknowledged charges to seed for charges-list-ack.
+	Charges int
+	// DataDir, when set, is an existing data directory (say, one crmapid
+	// seed filled) that the servers open instead of a fresh one; it is kept.
+	DataDir string
+	// seedCharges is set when charges-list-ack runs on servers bench starts.
+	seedCharges bool
+	progress    io.Writer
+	// dir is the servers' data directory.
+	dir string
 }
 
 // benchEnv is what a workload prepares against.
 type benchEnv struct {
 	url string
+	// charges is how many unacknowledged charges were seeded.
+	charges int
 	// urls are every server process; workloads spread workers over them.
 	urls   []string
 	token  string
@@ -65,6 +83,12 @@ type workload struct {
 var workloads = []workload{
 	{name: "ceiling", describe: "JSON decode + HS256 verify + JSON encode, nothing else", prepare: prepareCeiling},
 	{name: "authenticated-read", describe: "admin/units/list: token checked against its session, one small read", prepare: prepareUnitsList},
+	{name: "usage-create", describe: "usage_authorisations/create of 1.00 EUR spread over 1,000 funded accounts", prepare: prepareUsageCreate},
+	{name: "usage-create-hot", describe: "usage_authorisations/create of 0.50 EUR, every request on one account", prepare: prepareUsageCreateHot},
+	{name: "usage-show", describe: "GET usage_authorisations/show by number, over 2,000 authorisations", prepare: prepareUsageShow},
+	{name: "netflix-show", describe: "GET netflix/subscriptions/show of live subscriptions (signed up at the partner)", prepare: prepareNetflixShow},
+	{name: "netflix-mix", describe: "netflix/subscriptions suspend, unsuspend, and create for new customers (1 in 3)", prepare: prepareNetflixMix},
+	{name: "charges-list-ack", describe: "netflix/charges/list a page of 50 PROCESSED charges + acknowledge them (req/s = pages/s)", prepare: prepareChargesListAck},
 }
 
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -80,6 +104,9 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&bc.JSONOut, "json", "", "also write the report as JSON to this file")
 	fs.IntVar(&bc.ServerPID, "server-pid", 0, "with --target: the server's process id, to report its peak RSS")
 	fs.IntVar(&bc.Processes, "processes", 1, "with no --target: how many crmapid processes to start on the one database (more than 1 needs --database postgres://…); the load is spread over them")
+	fs.StringVar(&bc.ProfileDir, "profile-dir", "", "with no --target: write a CPU profile of the server per workload to DIR/WORKLOAD.pprof (go tool pprof)")
+	fs.StringVar(&bc.DataDir, "data-dir", "", "with no --target: serve this data directory (e.g. one crmapid seed filled) instead of a fresh temporary one; it is kept")
+	fs.IntVar(&bc.Charges, "charges", 300_000, "with no --target: unacknowledged charges seeded for charges-list-ack (a page takes 50)")
 	fs.StringVar(&bc.Org, "organisation", "DEMO", "organisation to log in to")
 	fs.StringVar(&bc.User, "username", "admin", "user to log in as (password from CRMAPI_PASSWORD; the demo's by default)")
 	if err := fs.Parse(args); err != nil {
@@ -95,17 +122,22 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	bc.progress = stderr
+	for _, w := range selected {
+		bc.seedCharges = bc.seedCharges || (w.name == "charges-list-ack" && bc.Target == "")
+	}
 	urls, pid, stop, err := benchServers(ctx, &bc, stderr)
 	if err != nil {
 		return err
 	}
 	defer stop()
+	started := time.Now()
 	url := urls[0]
 	password := os.Getenv("CRMAPI_PASSWORD")
 	if password == "" {
 		password = demoPassword
 	}
-	env := &benchEnv{url: url, urls: urls, client: client.New(url), http: &http.Client{Transport: &http.Transport{
+	env := &benchEnv{url: url, urls: urls, charges: bc.Charges, client: client.New(url), http: &http.Client{Transport: &http.Transport{
 		MaxIdleConns: bc.Connections * 2, MaxIdleConnsPerHost: bc.Connections * 2, MaxConnsPerHost: bc.Connections,
 		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext}, Timeout: 30 * time.Second}}
 	if err := env.client.Login(ctx, client.Credentials{Username: bc.User, Password: password, Organisation: bc.Org}); err != nil {
@@ -126,7 +158,9 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	rep := newReport(bc, results, pid)
+	rep.Checks = runChecks(ctx, env, bc, bc.dir)
 	rep.print(stdout)
+	rep.Checks.print(stdout, time.Since(started))
 	if bc.JSONOut != "" {
 		b, _ := json.MarshalIndent(rep, "", "  ")
 		if err := os.WriteFile(bc.JSONOut, b, 0o644); err != nil {
@@ -171,21 +205,34 @@ func benchServers(ctx context.Context, bc *benchConfig, stderr io.Writer) ([]str
 		}
 		return urls, bc.ServerPID, func() {}, nil
 	}
-	dir, err := os.MkdirTemp("", "crmapi-bench-")
-	if err != nil {
-		return nil, 0, nil, err
+	dir, keep := bc.DataDir, bc.DataDir != ""
+	if !keep {
+		var err error
+		if dir, err = os.MkdirTemp("", "crmapi-bench-"); err != nil {
+			return nil, 0, nil, err
+		}
 	}
+	bc.dir = dir
 	var urls []string
 	var stops []func()
 	stopAll := func() {
 		for i := len(stops) - 1; i >= 0; i-- {
 			stops[i]()
 		}
-		os.RemoveAll(dir)
+		if !keep {
+			os.RemoveAll(dir)
+		}
+	}
+	if bc.seedCharges {
+		fmt.Fprintf(stderr, "seeding %d unacknowledged charges for charges-list-ack\n", bc.Charges)
+		if err := benchSeedCharges(ctx, bc, dir, bc.Charges); err != nil {
+			stopAll()
+			return nil, 0, nil, fmt.Errorf("bench: seed charges: %w", err)
+		}
 	}
 	firstPID := 0
 	for i := 0; i < bc.Processes; i++ {
-		url, pid, stop, err := benchServer(ctx, bc, dir, stderr)
+		url, pid, stop, err := benchServer(ctx, bc, dir, i == 0 && bc.ProfileDir != "", stderr)
 		if err != nil {
 			stopAll()
 			return nil, 0, nil, err
@@ -199,7 +246,7 @@ func benchServers(ctx context.Context, bc *benchConfig, stderr io.Writer) ([]str
 }
 
 // benchServer starts one crmapid child on dir's data and waits until ready.
-func benchServer(ctx context.Context, bc *benchConfig, dir string, stderr io.Writer) (string, int, func(), error) {
+func benchServer(ctx context.Context, bc *benchConfig, dir string, profile bool, stderr io.Writer) (string, int, func(), error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return "", 0, nil, err
@@ -210,9 +257,21 @@ func benchServer(ctx context.Context, bc *benchConfig, dir string, stderr io.Wri
 	}
 	addr := l.Addr().String()
 	l.Close()
-	args := []string{"serve", "--demo", "--bench-ceiling", "--listen", addr, "--data-dir", dir, "--log-level", "error"}
+	// Partner polling every second, so that netflix-show and netflix-mix
+	// see their sign-ups redeemed within a second rather than a minute.
+	args := []string{"serve", "--demo", "--bench-ceiling", "--listen", addr, "--data-dir", dir, "--log-level", "error",
+		"--netflix-reconcile-interval", "1s"}
 	if bc.Database != "" {
 		args = append(args, "--database", bc.Database)
+	}
+	if profile {
+		dl, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", 0, nil, err
+		}
+		bc.debugURL = "http://" + dl.Addr().String()
+		dl.Close()
+		args = append(args, "--debug-listen", strings.TrimPrefix(bc.debugURL, "http://"))
 	}
 	cmd := exec.Command(exe, args...)
 	cmd.Stdout, cmd.Stderr = io.Discard, stderr
@@ -268,17 +327,7 @@ func postJSON(ctx context.Context, c *http.Client, url string, body []byte) stri
 		return "TRANSPORT_ERROR"
 	}
 	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode == 200 && bytes.Contains(raw, []byte(`"code":"OK"`)) {
-		return "OK"
-	}
-	var env struct {
-		Status struct{ Code string } `json:"status"`
-	}
-	if json.Unmarshal(raw, &env) == nil && env.Status.Code != "" {
-		return env.Status.Code
-	}
-	return "HTTP_" + strconv.Itoa(resp.StatusCode)
+	return envelopeCode(resp)
 }
 
 func prepareCeiling(ctx context.Context, env *benchEnv, conns int) (request, error) {
@@ -364,7 +413,12 @@ func drive(ctx context.Context, name string, req request, bc benchConfig, pid in
 			}()
 		}
 		rss := newRSSSampler(pid)
+		var prof sync.WaitGroup
+		if record && bc.debugURL != "" {
+			prof.Go(func() { saveProfile(bc, name, d, stderr) })
+		}
 		wg.Wait()
+		prof.Wait()
 		elapsed := time.Since(start)
 		rss.stop()
 		lastRSS = rss.max()
@@ -459,6 +513,7 @@ type benchReport struct {
 	Duration    string        `json:"duration"`
 	CPUs        int           `json:"cpus"`
 	Results     []benchResult `json:"results"`
+	Checks      benchChecks   `json:"checks"`
 }
 
 func newReport(bc benchConfig, results []benchResult, pid int) benchReport {
@@ -512,4 +567,35 @@ func numCPU() int { return runtime.NumCPU() }
 // method is the URL of an API method on the server worker w drives.
 func (e *benchEnv) method(w int, path string) string {
 	return e.urls[w%len(e.urls)] + client.Prefix + path
+}
+
+// saveProfile fetches a CPU profile of the server covering the measured
+// period and writes it to the profile directory.
+func saveProfile(bc benchConfig, name string, d time.Duration, stderr io.Writer) {
+	secs := int(d.Seconds())
+	if secs < 1 {
+		secs = 1
+	}
+	resp, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", bc.debugURL, secs))
+	if err != nil {
+		fmt.Fprintf(stderr, "  profile: %v\n", err)
+		return
+	}
+	defer resp.Body.Close()
+	if err := os.MkdirAll(bc.ProfileDir, 0o755); err != nil {
+		fmt.Fprintf(stderr, "  profile: %v\n", err)
+		return
+	}
+	path := filepath.Join(bc.ProfileDir, name+".pprof")
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "  profile: %v\n", err)
+		return
+	}
+	defer f.Close()
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		fmt.Fprintf(stderr, "  profile: %v\n", err)
+		return
+	}
+	fmt.Fprintf(stderr, "  profile: %s\n", path)
 }

@@ -33,6 +33,9 @@ type Config struct {
 	IdempotencyRetention time.Duration
 	// BenchCeiling mounts the benchmark's ceiling handler at /bench/ceiling.
 	BenchCeiling bool
+	// DebugListen, when set, serves net/http/pprof on a separate listener,
+	// so that profiles are never reachable on the API's address.
+	DebugListen string
 	// Netflix configures the partner and the Netflix background work.
 	Netflix NetflixConfig
 	// Metrics configures /metrics.
@@ -52,6 +55,7 @@ func (c *Config) bind(fs *flag.FlagSet) {
 	fs.DurationVar(&c.IdempotencyRetention, "idempotency-retention", envDuration("CRMAPI_IDEMPOTENCY_RETENTION", 24*time.Hour), "how long Idempotency-Keys are kept, at least 24h (CRMAPI_IDEMPOTENCY_RETENTION)")
 	fs.DurationVar(&c.ReadHeaderTimeout, "read-header-timeout", envDuration("CRMAPI_READ_HEADER_TIMEOUT", DefaultReadHeaderTimeout), "how long a client may take to send a request's headers (CRMAPI_READ_HEADER_TIMEOUT)")
 	fs.BoolVar(&c.BenchCeiling, "bench-ceiling", false, "mount the benchmark ceiling handler at POST /bench/ceiling (for crmapid bench)")
+	fs.StringVar(&c.DebugListen, "debug-listen", env("CRMAPI_DEBUG_LISTEN", ""), "address of a separate listener serving /debug/pprof/ (CRMAPI_DEBUG_LISTEN; empty: none)")
 	fs.DurationVar(&c.ShutdownGrace, "shutdown-grace", envDuration("CRMAPI_SHUTDOWN_GRACE", 30*time.Second), "how long in-flight requests may take after SIGTERM (CRMAPI_SHUTDOWN_GRACE)")
 	c.Netflix.bind(fs)
 	c.Metrics.bind(fs)

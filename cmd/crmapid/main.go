@@ -45,6 +45,8 @@ Commands:
   keys        manage web API keys:          keys list|create|revoke --organisation ORG …
   accounts    manage accounts receivable:   accounts list|check|create|pay|credit|suspend|activate|terminate --organisation ORG …
   usage       usage authorisations:         usage services|list --organisation ORG …, usage expire
+  seed        fill the demo organisation with a large data set: seed --scale 0.01 (see docs/performance.md)
+  explain     run each hot path once and print the plan of every statement it ran
   bench       load benchmark with a same-run ceiling (see docs/performance.md)
   emulator    run the Netflix partner emulator on its own: emulator --listen 127.0.0.1:8081
   netflix     Netflix partner work needing attention: netflix attention|retry --organisation ORG …
@@ -76,6 +78,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdKeys(ctx, rest, stdout, stderr)
 	case "bench":
 		return cmdBench(ctx, rest, stdout, stderr)
+	case "seed":
+		return cmdSeed(ctx, rest, stdout, stderr)
+	case "explain":
+		return cmdExplain(ctx, rest, stdout, stderr)
 	case "accounts":
 		return cmdAccounts(ctx, rest, stdout, stderr)
 	case "usage":
