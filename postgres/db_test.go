@@ -97,8 +97,10 @@ func TestUpdateRetriesDeadlock(t *testing.T) {
 			t.Fatalf("Update: %v", err)
 		}
 	}
-	if got := calls.Load(); got != 3 {
-		t.Fatalf("fn ran %d times, want 3 (one retry after the deadlock)", got)
+	// At least one retry; a loaded machine may see the retried transaction
+	// aborted once more before it goes through, which Update also absorbs.
+	if got := calls.Load(); got < 3 {
+		t.Fatalf("fn ran %d times, want at least 3 (a retry after the deadlock)", got)
 	}
 }
 
