@@ -440,12 +440,6 @@ func drive(ctx context.Context, name string, req request, bc benchConfig, pid in
 	}
 	lats, errs, elapsed := run(bc.Duration, true)
 	res := benchResult{Workload: name, Errors: map[string]int{}, Seconds: elapsed.Seconds(), MaxRSSMiB: lastRSS}
-	defer func() {
-		if res.Requests > 0 {
-			res.ServerCPUus = lastCPU * 1e6 / float64(res.Requests)
-			res.ClientCPUus = lastSelfCPU * 1e6 / float64(res.Requests)
-		}
-	}()
 	for w := range lats {
 		res.latencies = append(res.latencies, lats[w]...)
 		for k, v := range errs[w] {
@@ -454,6 +448,10 @@ func drive(ctx context.Context, name string, req request, bc benchConfig, pid in
 	}
 	res.Requests = int64(len(res.latencies))
 	res.PerSecond = float64(res.Requests) / elapsed.Seconds()
+	if res.Requests > 0 {
+		res.ServerCPUus = lastCPU * 1e6 / float64(res.Requests)
+		res.ClientCPUus = lastSelfCPU * 1e6 / float64(res.Requests)
+	}
 	sort.Slice(res.latencies, func(i, j int) bool { return res.latencies[i] < res.latencies[j] })
 	res.P50ms, res.P95ms = pct(res.latencies, 0.50), pct(res.latencies, 0.95)
 	res.P99ms, res.P999ms = pct(res.latencies, 0.99), pct(res.latencies, 0.999)
