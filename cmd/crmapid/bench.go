@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -53,6 +54,8 @@ type benchConfig struct {
 	progress    io.Writer
 	// dir is the servers' data directory.
 	dir string
+	// pids are the servers bench started, whose CPU time it reads.
+	pids []int
 }
 
 // benchEnv is what a workload prepares against.
@@ -240,6 +243,7 @@ func benchServers(ctx context.Context, bc *benchConfig, stderr io.Writer) ([]str
 		if i == 0 {
 			firstPID = pid
 		}
+		bc.pids = append(bc.pids, pid)
 		urls, stops = append(urls, url), append(stops, stop)
 	}
 	return urls, firstPID, stopAll, nil
@@ -348,20 +352,25 @@ func prepareUnitsList(ctx context.Context, env *benchEnv, conns int) (request, e
 
 // benchResult is one workload's figures.
 type benchResult struct {
-	Workload   string         `json:"workload"`
-	Requests   int64          `json:"requests"`
-	Seconds    float64        `json:"seconds"`
-	PerSecond  float64        `json:"per_second"`
-	P50ms      float64        `json:"p50_ms"`
-	P95ms      float64        `json:"p95_ms"`
-	P99ms      float64        `json:"p99_ms"`
-	P999ms     float64        `json:"p99_9_ms"`
-	Errors     map[string]int `json:"errors"`
-	MaxRSSMiB  float64        `json:"max_rss_mib"`
-	Ratio      float64        `json:"throughput_ratio_to_ceiling"`
-	P99Ratio   float64        `json:"p99_ratio_to_ceiling"`
-	latencies  []time.Duration
-	unitPerReq float64
+	Workload  string         `json:"workload"`
+	Requests  int64          `json:"requests"`
+	Seconds   float64        `json:"seconds"`
+	PerSecond float64        `json:"per_second"`
+	P50ms     float64        `json:"p50_ms"`
+	P95ms     float64        `json:"p95_ms"`
+	P99ms     float64        `json:"p99_ms"`
+	P999ms    float64        `json:"p99_9_ms"`
+	Errors    map[string]int `json:"errors"`
+	MaxRSSMiB float64        `json:"max_rss_mib"`
+	// ServerCPUus is the servers' CPU time (user + system) per request,
+	// ClientCPUus the load client's: unlike throughput, they hardly depend
+	// on what else the machine runs.
+	ServerCPUus float64 `json:"server_cpu_us_per_request"`
+	ClientCPUus float64 `json:"client_cpu_us_per_request"`
+	Ratio       float64 `json:"throughput_ratio_to_ceiling"`
+	P99Ratio    float64 `json:"p99_ratio_to_ceiling"`
+	latencies   []time.Duration
+	unitPerReq  float64
 }
 
 // drive runs one workload with bc.Connections workers: a warm-up, then the
@@ -413,6 +422,7 @@ func drive(ctx context.Context, name string, req request, bc benchConfig, pid in
 			}()
 		}
 		rss := newRSSSampler(pid)
+		cpu0, self0 := cpuSeconds(bc.pids), selfCPUSeconds()
 		var prof sync.WaitGroup
 		if record && bc.debugURL != "" {
 			prof.Go(func() { saveProfile(bc, name, d, stderr) })
@@ -422,6 +432,7 @@ func drive(ctx context.Context, name string, req request, bc benchConfig, pid in
 		elapsed := time.Since(start)
 		rss.stop()
 		lastRSS = rss.max()
+		lastCPU, lastSelfCPU = cpuSeconds(bc.pids)-cpu0, selfCPUSeconds()-self0
 		return lats, errs, elapsed
 	}
 	if bc.Warmup > 0 {
@@ -437,6 +448,10 @@ func drive(ctx context.Context, name string, req request, bc benchConfig, pid in
 	}
 	res.Requests = int64(len(res.latencies))
 	res.PerSecond = float64(res.Requests) / elapsed.Seconds()
+	if res.Requests > 0 {
+		res.ServerCPUus = lastCPU * 1e6 / float64(res.Requests)
+		res.ClientCPUus = lastSelfCPU * 1e6 / float64(res.Requests)
+	}
 	sort.Slice(res.latencies, func(i, j int) bool { return res.latencies[i] < res.latencies[j] })
 	res.P50ms, res.P95ms = pct(res.latencies, 0.50), pct(res.latencies, 0.95)
 	res.P99ms, res.P999ms = pct(res.latencies, 0.99), pct(res.latencies, 0.999)
@@ -444,7 +459,38 @@ func drive(ctx context.Context, name string, req request, bc benchConfig, pid in
 	return res
 }
 
-var lastRSS float64
+var lastRSS, lastCPU, lastSelfCPU float64
+
+// cpuSeconds adds up the user and system CPU time of processes (Linux
+// /proc/PID/stat, in clock ticks of 1/100 s).
+func cpuSeconds(pids []int) float64 {
+	var ticks int64
+	for _, pid := range pids {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			continue
+		}
+		// The command name may hold spaces; the fields follow its ")".
+		s := string(b)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(f) > 12 {
+			u, _ := strconv.ParseInt(f[11], 10, 64)
+			st, _ := strconv.ParseInt(f[12], 10, 64)
+			ticks += u + st
+		}
+	}
+	return float64(ticks) / 100
+}
+
+// selfCPUSeconds is the load client's own CPU time.
+func selfCPUSeconds() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	tv := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+	return tv(ru.Utime) + tv(ru.Stime)
+}
 
 func pct(sorted []time.Duration, p float64) float64 {
 	if len(sorted) == 0 {
@@ -545,7 +591,7 @@ func newReport(bc benchConfig, results []benchResult, pid int) benchReport {
 func (r benchReport) print(w io.Writer) {
 	fmt.Fprintf(w, "\ncrmapid bench: %s, %d connections, %s per workload, %d CPUs, %s\n\n", r.Engine, r.Connections, r.Duration, r.CPUs, r.Date)
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "workload\treq/s\t× ceiling\tp50 ms\tp95 ms\tp99 ms\tp99.9 ms\tp99 × ceiling\terrors\tserver RSS MiB\t")
+	fmt.Fprintln(tw, "workload\treq/s\t× ceiling\tp50 ms\tp95 ms\tp99 ms\tp99.9 ms\tp99 × ceiling\terrors\tserver RSS MiB\tserver CPU µs/req\t")
 	for _, res := range r.Results {
 		var errs []string
 		for k, v := range res.Errors {
@@ -556,8 +602,8 @@ func (r benchReport) print(w io.Writer) {
 		if len(errs) > 0 {
 			e = strings.Join(errs, " ")
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%s\t%.0f\t\n", res.Workload, res.PerSecond, res.Ratio,
-			res.P50ms, res.P95ms, res.P99ms, res.P999ms, res.P99Ratio, e, res.MaxRSSMiB)
+		fmt.Fprintf(tw, "%s\t%.0f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%.2f\t%s\t%.0f\t%.0f\t\n", res.Workload, res.PerSecond, res.Ratio,
+			res.P50ms, res.P95ms, res.P99ms, res.P999ms, res.P99Ratio, e, res.MaxRSSMiB, res.ServerCPUus)
 	}
 	tw.Flush()
 }
