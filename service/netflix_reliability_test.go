@@ -169,7 +169,7 @@ func (p *plan) run(f *nfx) error {
 			return fmt.Errorf("%s: redeem: %w", p.customer, err)
 		}
 		// The operator learns of the sign-up by reconciliation.
-		deadline := time.Now().Add(90 * time.Second)
+		deadline := time.Now().Add(240 * time.Second)
 		for {
 			var sub crmapi.NetflixSubscription
 			err := f.store.View(f.ctx, func(tx crmapi.Tx) error {
@@ -185,7 +185,7 @@ func (p *plan) run(f *nfx) error {
 				break
 			}
 			if time.Now().After(deadline) {
-				return fmt.Errorf("%s: redeemed sign-up not reconciled in 90 s", p.customer)
+				return fmt.Errorf("%s: redeemed sign-up not reconciled in 240 s", p.customer)
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
