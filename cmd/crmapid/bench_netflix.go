@@ -95,7 +95,7 @@ func netflixSignUp(ctx context.Context, env *benchEnv, customer, promo string) e
 		return fmt.Errorf("netflix/subscriptions/create: %w", err)
 	}
 	body, _ := json.Marshal(map[string]string{"token": created.Token, "email": customer + "@example.com"})
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, env.url+"/signup/redeem", bytes.NewReader(body))
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, env.partner+"/signup/redeem", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := env.http.Do(req)
 	if err != nil {
