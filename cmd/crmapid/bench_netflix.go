@@ -234,6 +234,12 @@ func prepareChargesListAck(ctx context.Context, env *benchEnv, conns int) (reque
 		err = json.NewDecoder(resp.Body).Decode(&page)
 		resp.Body.Close()
 		if err != nil || page.Status.Code != "OK" {
+			if ctx.Err() != nil {
+				return "CANCELLED" // the run ended while the page was read
+			}
+			if page.Status.Code == "" {
+				return "LIST_UNREADABLE"
+			}
 			return "LIST_" + page.Status.Code
 		}
 		var items []map[string]string
