@@ -23,6 +23,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/crmapi/crmapi"
 	"github.com/crmapi/crmapi/client"
 )
 
@@ -56,11 +57,16 @@ type benchConfig struct {
 	dir string
 	// pids are the servers bench started, whose CPU time it reads.
 	pids []int
+	// partnerURL and partnerKey name the partner emulator bench started
+	// for several processes, which must share one partner.
+	partnerURL, partnerKey string
 }
 
 // benchEnv is what a workload prepares against.
 type benchEnv struct {
 	url string
+	// partner is where a customer's browser redeems a sign-up token.
+	partner string
 	// charges is how many unacknowledged charges were seeded.
 	charges int
 	// urls are every server process; workloads spread workers over them.
@@ -140,7 +146,11 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if password == "" {
 		password = demoPassword
 	}
-	env := &benchEnv{url: url, urls: urls, charges: bc.Charges, client: client.New(url), http: &http.Client{Transport: &http.Transport{
+	partner := url
+	if bc.partnerURL != "" {
+		partner = bc.partnerURL
+	}
+	env := &benchEnv{url: url, partner: partner, urls: urls, charges: bc.Charges, client: client.New(url), http: &http.Client{Transport: &http.Transport{
 		MaxIdleConns: bc.Connections * 2, MaxIdleConnsPerHost: bc.Connections * 2, MaxConnsPerHost: bc.Connections,
 		DialContext: (&net.Dialer{Timeout: 5 * time.Second}).DialContext}, Timeout: 30 * time.Second}}
 	if err := env.client.Login(ctx, client.Credentials{Username: bc.User, Password: password, Organisation: bc.Org}); err != nil {
@@ -226,6 +236,16 @@ func benchServers(ctx context.Context, bc *benchConfig, stderr io.Writer) ([]str
 			os.RemoveAll(dir)
 		}
 	}
+	if bc.Processes > 1 {
+		// Each server would otherwise run its own in-memory emulator, and
+		// partner work picked up by another process would find nothing.
+		stop, err := benchEmulator(ctx, bc, stderr)
+		if err != nil {
+			stopAll()
+			return nil, 0, nil, err
+		}
+		stops = append(stops, stop)
+	}
 	if bc.seedCharges {
 		fmt.Fprintf(stderr, "seeding %d unacknowledged charges for charges-list-ack\n", bc.Charges)
 		if err := benchSeedCharges(ctx, bc, dir, bc.Charges); err != nil {
@@ -267,6 +287,9 @@ func benchServer(ctx context.Context, bc *benchConfig, dir string, profile bool,
 		"--netflix-reconcile-interval", "1s"}
 	if bc.Database != "" {
 		args = append(args, "--database", bc.Database)
+	}
+	if bc.partnerURL != "" {
+		args = append(args, "--partner-url", bc.partnerURL, "--partner-key", bc.partnerKey)
 	}
 	if profile {
 		dl, err := net.Listen("tcp", "127.0.0.1:0")
@@ -644,4 +667,51 @@ func saveProfile(bc benchConfig, name string, d time.Duration, stderr io.Writer)
 		return
 	}
 	fmt.Fprintf(stderr, "  profile: %s\n", path)
+}
+
+// benchEmulator starts the partner emulator as a child process for
+// servers that must share one partner, and records its URL and key.
+func benchEmulator(ctx context.Context, bc *benchConfig, stderr io.Writer) (func(), error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := l.Addr().String()
+	l.Close()
+	key := crmapi.RandomToken(16)
+	cmd := exec.Command(exe, "emulator", "--listen", addr, "--api-key", key)
+	cmd.Stdout, cmd.Stderr = io.Discard, stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	stop := func() {
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			stop()
+			return nil, errors.New("bench: the partner emulator did not start")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	bc.partnerURL, bc.partnerKey = "http://"+addr, key
+	fmt.Fprintf(stderr, "started the partner emulator (pid %d) at %s, shared by the servers\n", cmd.Process.Pid, bc.partnerURL)
+	return stop, nil
 }

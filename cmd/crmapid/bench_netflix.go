@@ -95,7 +95,7 @@ func netflixSignUp(ctx context.Context, env *benchEnv, customer, promo string) e
 		return fmt.Errorf("netflix/subscriptions/create: %w", err)
 	}
 	body, _ := json.Marshal(map[string]string{"token": created.Token, "email": customer + "@example.com"})
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, env.url+"/signup/redeem", bytes.NewReader(body))
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, env.partner+"/signup/redeem", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := env.http.Do(req)
 	if err != nil {
@@ -234,6 +234,12 @@ func prepareChargesListAck(ctx context.Context, env *benchEnv, conns int) (reque
 		err = json.NewDecoder(resp.Body).Decode(&page)
 		resp.Body.Close()
 		if err != nil || page.Status.Code != "OK" {
+			if ctx.Err() != nil {
+				return "CANCELLED" // the run ended while the page was read
+			}
+			if page.Status.Code == "" {
+				return "LIST_UNREADABLE"
+			}
 			return "LIST_" + page.Status.Code
 		}
 		var items []map[string]string
