@@ -111,7 +111,8 @@ const (
 // hot index pages from the WAL), holds savepoint journals in memory
 // (temp_store: with a file they were a write(2) per changed page of every
 // request in a shared commit) and leaves checkpoints to the checkpointer.
-// Readers keep 8 MiB each.
+// Readers keep SQLite's default 2 MiB each: more raised the resident size
+// without a measurable gain.
 func dsn(path, txlock, synchronous string, role connRole) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
@@ -124,7 +125,6 @@ func dsn(path, txlock, synchronous string, role connRole) string {
 		q.Add("_pragma", "cache_size(-32768)")
 		q.Add("_pragma", "wal_autocheckpoint(0)")
 	case roleReader:
-		q.Add("_pragma", "cache_size(-8192)")
 		q.Add("_pragma", "query_only(1)")
 	}
 	q.Set("_txlock", txlock)
