@@ -276,9 +276,22 @@ type NetflixReference struct {
 	OrganisationID string
 	Reference      string
 	ChargeID       string
-	// Use is ACKNOWLEDGE_PENDING, ACKNOWLEDGE_PROCESSED, ACCEPT or DECLINE.
+	// Use is ACKNOWLEDGE for an acknowledgement (of either appearance of
+	// the charge), or the decision it was given with: ACCEPTED, DECLINED.
 	Use       string
 	CreatedAt time.Time
+}
+
+// NetflixChargeProblem is one disagreement between a charge and the
+// reference numbers recorded for its acknowledgements and decision, as
+// the operator's consistency check finds it.
+type NetflixChargeProblem struct {
+	// ChargeNumber is the charge's number (NC0000000001); empty when a
+	// reference number names a charge the organisation does not have.
+	ChargeNumber string
+	// Problem says what is wrong in a sentence that names the reference
+	// number concerned.
+	Problem string
 }
 
 // NetflixWork names a subscription with partner work outstanding and the
@@ -368,4 +381,16 @@ type NetflixStore interface {
 	ClaimNetflixReference(r NetflixReference) error
 	NetflixReferenceByValue(orgID, ref string) (NetflixReference, error)
 	DeleteNetflixReference(orgID, ref string) error
+	// NetflixChargeProblems checks the organisation's charges against its
+	// reference numbers, in one statement so that the answer is of one
+	// moment, and returns what disagrees, in charge number order (an empty
+	// list when all agree): an acknowledgement or decision whose
+	// reference number is not recorded for it; a recorded reference number
+	// that its charge does not carry (claimed, but the acknowledgement or
+	// decision not applied); a reference number of unknown use; an
+	// acknowledgement reference or decision without its time, a decision
+	// reference or time without a decision, an unknown decision; a PENDING
+	// charge whose processed appearance is acknowledged. Acknowledgements
+	// and decisions made without a reference number need none recorded.
+	NetflixChargeProblems(orgID string) ([]NetflixChargeProblem, error)
 }

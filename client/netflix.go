@@ -325,3 +325,21 @@ func (c *Client) NetflixAttention(ctx context.Context) ([]NetflixAttention, erro
 func (c *Client) RetryNetflixSubscription(ctx context.Context, subscriptionNumber string, opts ...CallOption) error {
 	return c.Call(ctx, "admin/netflix/attention/retry", map[string]any{"subscription_number": subscriptionNumber}, nil, opts...)
 }
+
+// NetflixChargeProblem is one disagreement the charges check found between
+// a charge and the reference numbers recorded for its acknowledgements and
+// decision.
+type NetflixChargeProblem struct {
+	// Number is the charge's number; empty when a reference number names
+	// a charge the organisation does not have.
+	Number string `json:"number"`
+	// Problem says what is wrong, naming the reference number.
+	Problem string `json:"problem"`
+}
+
+// CheckNetflixCharges checks every charge of the organisation against its
+// recorded reference numbers (admin); the list is empty when all agree.
+func (c *Client) CheckNetflixCharges(ctx context.Context) ([]NetflixChargeProblem, error) {
+	var out []NetflixChargeProblem
+	return out, c.Call(ctx, "netflix/charges/check", nil, &out)
+}

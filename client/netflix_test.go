@@ -101,6 +101,10 @@ func TestNetflix(t *testing.T) {
 		t.Fatalf("attention: %+v", list)
 	}
 	wantCode(t, c.RetryNetflixSubscription(ctx, "NFX0000000099"), "NOT_FOUND", 404)
+	// What acknowledge wrote agrees with its reference numbers.
+	if problems := must(c.CheckNetflixCharges(ctx)); problems == nil || len(problems) != 0 {
+		t.Fatalf("charges check: %#v", problems)
+	}
 }
 
 func TestAddressUDF(t *testing.T) {

@@ -45,6 +45,7 @@ var netflixExamples = map[string]routeExample{
 	"admin/netflix/attention/retry": func(t testing.TB, w *world) apiCall {
 		return params("admin/netflix/attention/retry", map[string]any{"subscription_number": "NS0000000001"})
 	},
+	"netflix/charges/check": func(t testing.TB, w *world) apiCall { return params("netflix/charges/check", map[string]any{}) },
 }
 
 // pendingChargeExample acts on a new customer's charge, not yet processed.

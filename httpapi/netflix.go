@@ -342,6 +342,27 @@ func (s *Server) netflixRetry(req *request) (any, error) {
 	return nil, s.svc.Netflix.Retry(req.ctx(), req.caller.Organisation.ID, p.Number)
 }
 
+// chargeProblemView is one disagreement the charges check found (admin
+// extension): the charge's number (empty when a reference number names a
+// charge the organisation does not have) and what is wrong.
+type chargeProblemView struct {
+	Number  string `json:"number"`
+	Problem string `json:"problem"`
+}
+
+// netflixCheckCharges is GET netflix/charges/check: whether every charge
+// agrees with the reference numbers recorded for its acknowledgements and
+// decision; the list is empty when they all do.
+func (s *Server) netflixCheckCharges(req *request) (any, error) {
+	if err := req.decode(&struct{}{}); err != nil {
+		return nil, err
+	}
+	problems, err := s.svc.Netflix.CheckCharges(req.ctx(), req.caller.Organisation.ID)
+	return mapViews(problems, req.loc(), func(p crmapi.NetflixChargeProblem, _ *time.Location) chargeProblemView {
+		return chargeProblemView{Number: p.ChargeNumber, Problem: p.Problem}
+	}), err
+}
+
 // documentNetflix describes the Netflix methods for the OpenAPI document.
 func (s *Server) documentNetflix() {
 	authed := []crmapi.Code{crmapi.InvalidToken, crmapi.ExpiredToken, crmapi.MandatoryParameterMissing, crmapi.InvalidParameter,
@@ -377,4 +398,7 @@ func (s *Server) documentNetflix() {
 		Response: []attentionView{}, Errors: adm})
 	s.document("admin/netflix/attention/retry", methodDoc{Summary: "Retry a subscription's failed partner operation (admin).",
 		Errors: append([]crmapi.Code{crmapi.NotFound}, adm...)})
+	s.document("netflix/charges/check", methodDoc{Summary: "Check every charge against the reference numbers recorded for its " +
+		"acknowledgements and decision; lists each disagreement, an empty list when there is none (extension; admin).",
+		Response: []chargeProblemView{}, Errors: adm})
 }

@@ -216,13 +216,19 @@ func TestNetflixWire(t *testing.T) {
 		wireCase{"attention_list_ok", "admin/netflix/attention/list", url.Values{}, nil, 200, ok},
 		wireCase{"attention_retry_not_found", "admin/netflix/attention/retry", nil, map[string]any{"subscription_number": "NS0000009999"}, 404, crmapi.NotFound},
 		wireCase{"attention_retry_ok", "admin/netflix/attention/retry", nil, map[string]any{"subscription_number": "NS0000000001"}, 200, ok},
+		wireCase{"charges_check_ok", "netflix/charges/check", url.Values{}, nil, 200, ok},
 	)
+	// A reference number recorded for a charge that was never acknowledged with it.
+	fix := breakCharge(t, n.env, n.Org.ID, "NC0000000004", "HALF-1")
+	n.run(t, wireCase{"charges_check_problem", "netflix/charges/check", url.Values{}, nil, 200, ok})
+	fix()
 	if _, err := n.Svc.Auth.CreateUser(context.Background(), n.Org.ID, service.NewUser{Username: "ops", Password: testPassword}); err != nil {
 		t.Fatal(err)
 	}
 	admin := n.Token
 	n.Token = n.login("ops", testPassword, "ACME")
 	n.run(t, wireCase{"attention_list_not_admin", "admin/netflix/attention/list", url.Values{}, nil, 403, crmapi.PermissionDenied})
+	n.run(t, wireCase{"charges_check_not_admin", "netflix/charges/check", url.Values{}, nil, 403, crmapi.PermissionDenied})
 	n.Token = admin
 }
 

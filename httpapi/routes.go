@@ -32,6 +32,7 @@ func (s *Server) registerRoutes() {
 	s.add("POST", "netflix/charges/decline", authenticated, s.netflixBatch("declined_charges_set", (*service.NetflixService).Decline))
 	s.add("GET", "admin/netflix/attention/list", admin, s.netflixAttention)
 	s.add("POST", "admin/netflix/attention/retry", admin, s.netflixRetry)
+	s.add("GET", "netflix/charges/check", admin, s.netflixCheckCharges)
 
 	// Usage authorisations (CRM.COM R13+); list is served on GET too.
 	s.add("GET", "usage_authorisations/show", authenticated, s.showAuthorisation)

@@ -1,8 +1,12 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
+	"strings"
 	"testing"
+
+	"github.com/crmapi/crmapi"
 )
 
 func init() { addTenantCases(netflixTenantCases) }
@@ -52,6 +56,24 @@ var netflixTenantCases = map[string]tenantCase{
 		// B has two subscriptions, A one: B's second number is not A's.
 		refused(t, as(jsonCall("admin/netflix/attention/retry", map[string]any{"subscription_number": "NS0000000002"})))
 	},
+	"netflix/charges/check": func(t *testing.T, w *world, as func(apiCall) *response) {
+		// For the length of the case B has a problem: a reference number
+		// recorded for one of its charges and never applied. B's check
+		// shows it; A's shows none of it.
+		const ref = "B-ONLY-UNAPPLIED"
+		fix := breakCharge(t, w.env, w.B.ID, w.Bd.Charges[0], ref)
+		defer fix()
+		b := w.send(t, apiCall{Path: "netflix/charges/check", Body: `{}`, Token: w.BAdmin})
+		b.wantOK()
+		if !strings.Contains(string(b.Env.Data), ref) {
+			t.Fatalf("B's check does not show B's problem: %s", b.Body)
+		}
+		r := as(jsonCall("netflix/charges/check", map[string]any{}))
+		r.wantOK()
+		if string(r.Env.Data) != "[]" || strings.Contains(string(r.Body), ref) {
+			t.Errorf("A's check, A's charges being consistent: want [], got %s", r.Body)
+		}
+	},
 }
 
 // customerCase changes B's customers' subscriptions.
@@ -79,6 +101,32 @@ func chargesCase(path, set string) tenantCase {
 		}
 		if err := json.Unmarshal(r.Env.Data, &d); err != nil || len(d.Failed) != len(items) {
 			t.Errorf("every item aimed at B's charges must fail: %s", r.Body)
+		}
+	}
+}
+
+// breakCharge records ref as an acknowledgement reference of the
+// organisation's charge without acknowledging it, straight in the store:
+// a half-done acknowledgement for the charges check to find. The returned
+// function deletes the reference again.
+func breakCharge(t *testing.T, e *env, orgID, number, ref string) func() {
+	t.Helper()
+	ctx := context.Background()
+	err := e.Store.Update(ctx, func(tx crmapi.Tx) error {
+		c, err := tx.NetflixChargeByNumber(orgID, number)
+		if err != nil {
+			return err
+		}
+		return tx.ClaimNetflixReference(crmapi.NetflixReference{OrganisationID: orgID, Reference: ref, ChargeID: c.ID,
+			Use: "ACKNOWLEDGE", CreatedAt: e.Clock.Now()})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func() {
+		t.Helper()
+		if err := e.Store.Update(ctx, func(tx crmapi.Tx) error { return tx.DeleteNetflixReference(orgID, ref) }); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

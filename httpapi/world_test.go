@@ -280,7 +280,7 @@ func (w *world) snapshot(orgID string) string {
 		{"contacts/list", nil}, {"accounts_receivable/list", nil}, {"accounts_receivable/books/check", nil},
 		{"udr_types/list", nil}, {"product_types/list", nil}, {"product_families/list", nil}, {"usage_services/list", nil},
 		{"webhooks/endpoints/list", nil}, {"webhooks/deliveries/list", nil}, {"events/list", nil}, {"test_clock/show", nil},
-		{"admin/netflix/attention/list", nil},
+		{"admin/netflix/attention/list", nil}, {"netflix/charges/check", nil},
 		{"netflix/charges/list", map[string]any{"number_of_results": 50, "charge_status": "NOT_PROCESSED", "offset": 0}},
 		{"netflix/charges/list", map[string]any{"number_of_results": 50, "charge_status": "PROCESSED", "offset": 0}}}
 	for _, a := range d.Accounts {

@@ -616,3 +616,18 @@ func (s *NetflixService) CustomerCharges(ctx context.Context, orgID, customerID 
 	})
 	return out, err
 }
+
+// CheckCharges checks the organisation's charges against the reference
+// numbers recorded for their acknowledgements and decisions (reliability
+// promise M3: every acknowledgement made with a reference_number is
+// recorded with it, and every reference_number recorded was applied), in
+// a read-only transaction. An empty list means they all agree.
+func (s *NetflixService) CheckCharges(ctx context.Context, orgID string) ([]crmapi.NetflixChargeProblem, error) {
+	var out []crmapi.NetflixChargeProblem
+	err := s.store.View(ctx, func(tx crmapi.Tx) error {
+		var err error
+		out, err = tx.NetflixChargeProblems(orgID)
+		return err
+	})
+	return out, err
+}

@@ -31,6 +31,17 @@ func (f *nfx) list(status string) []crmapi.NetflixCharge {
 	return page.Charges
 }
 
+// consistent fails the test unless the charges check finds every charge
+// in agreement with its reference numbers: what acknowledge, accept and
+// decline wrote, failures included, is what the check expects.
+func (f *nfx) consistent() {
+	f.t.Helper()
+	problems, err := f.svc.Netflix.CheckCharges(f.ctx, f.org.ID)
+	if err != nil || len(problems) != 0 {
+		f.t.Fatalf("charges check: %+v %v", problems, err)
+	}
+}
+
 func TestNetflixChargesFeed(t *testing.T) {
 	testdb.Engines(t, func(t *testing.T, open func(testing.TB) crmapi.Store) {
 		rates, err := service.ParseRates("USD", "EUR=1.0851")
@@ -136,6 +147,7 @@ func TestNetflixAcknowledge(t *testing.T) {
 		if got := f.list("PROCESSED"); len(got) != 0 {
 			t.Fatalf("listed after acknowledging all: %+v", got)
 		}
+		f.consistent()
 		// Batches are checked before anything is done.
 		_, err := f.svc.Netflix.Acknowledge(f.ctx, f.org.ID, make([]service.ChargeItem, 51))
 		wantCode(t, err, crmapi.LimitExceeded)
@@ -177,6 +189,12 @@ func TestNetflixAcknowledgePendingThenProcessed(t *testing.T) {
 	if got := f2.list("PROCESSED"); len(got) != 1 {
 		t.Fatalf("the pending acknowledgement hid the processed charge: %+v", got)
 	}
+	f2.consistent()
+	// The processed appearance acknowledged with a reference of its own.
+	if failed, err := f2.svc.Netflix.Acknowledge(f2.ctx, f2.org.ID, []service.ChargeItem{{Number: c.Number, CustomerID: "pci1", Reference: "P2"}}); err != nil || len(failed) != 0 {
+		t.Fatalf("acknowledge processed: %v %v", failed, err)
+	}
+	f2.consistent()
 }
 
 func TestNetflixAcceptDecline(t *testing.T) {
@@ -221,6 +239,7 @@ func TestNetflixAcceptDecline(t *testing.T) {
 	if len(failed) != 1 || failed[0].Code != crmapi.InvalidLifeCycleState {
 		t.Fatalf("accept a declined charge: %+v", failed)
 	}
+	f.consistent()
 }
 
 func TestNetflixRates(t *testing.T) {

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ func init() {
 	addCase("NetflixChargesOfCustomer", testNetflixChargesOfCustomer)
 	addCase("NetflixFeedCursor", testNetflixFeedCursor)
 	addCase("NetflixIsolation", testNetflixIsolation)
+	addCase("NetflixChargeProblems", testNetflixChargeProblems)
 }
 
 // MustNetflixSubscription stores a subscription of customer in the tenant.
@@ -506,6 +508,225 @@ func testNetflixIsolation(t *testing.T, s crmapi.Store) {
 		return tx.UpdateNetflixSubscription(x)
 	})
 	wantCode(t, err, crmapi.NotFound)
+}
+
+// The charges check (reliability promise M3): what the acknowledge, accept
+// and decline methods write is consistent; each way of breaking it through
+// the store is reported once, naming the charge and the reference, and
+// never in another organisation's answer.
+func testNetflixChargeProblems(t *testing.T, s crmapi.Store) {
+	a, b := MustTenant(t, s, "ACME"), MustTenant(t, s, "Globex")
+	at := T0.Add(time.Hour)
+	problems := func(tn Tenant) []crmapi.NetflixChargeProblem {
+		t.Helper()
+		var out []crmapi.NetflixChargeProblem
+		mustView(t, s, func(tx crmapi.Tx) error {
+			var err error
+			out, err = tx.NetflixChargeProblems(tn.Org.ID)
+			return err
+		})
+		if out == nil {
+			t.Errorf("%s: nil list, want an empty one", tn.Org.Name)
+		}
+		return out
+	}
+	// What the service writes: a reference number claimed with the
+	// acknowledgement or decision it names, in one transaction.
+	claim := func(tx crmapi.Tx, tn Tenant, c crmapi.NetflixCharge, ref, use string) error {
+		return tx.ClaimNetflixReference(crmapi.NetflixReference{OrganisationID: tn.Org.ID, Reference: ref, ChargeID: c.ID, Use: use, CreatedAt: at})
+	}
+	ack := func(tx crmapi.Tx, tn Tenant, c crmapi.NetflixCharge, processed bool, ref string) error {
+		if ref != "" {
+			if err := claim(tx, tn, c, ref, "ACKNOWLEDGE"); err != nil {
+				return err
+			}
+		}
+		ok, err := tx.AcknowledgeNetflixCharge(tn.Org.ID, c.ID, processed, ref, at)
+		if err == nil && !ok {
+			t.Errorf("acknowledgement of %s with %q not applied", c.Number, ref)
+		}
+		return err
+	}
+	decide := func(tx crmapi.Tx, tn Tenant, c *crmapi.NetflixCharge, decision, ref string) error {
+		if ref != "" {
+			if err := claim(tx, tn, *c, ref, decision); err != nil {
+				return err
+			}
+		}
+		c.Decision, c.DecisionReference, c.DecisionAt = decision, ref, &at
+		return tx.UpdateNetflixCharge(*c)
+	}
+
+	sub := MustNetflixSubscription(t, s, a, "pci1", "PAI1")
+	ackedPending := MustNetflixCharge(t, s, sub, crmapi.ChargePending)
+	ackedNoRef := MustNetflixCharge(t, s, sub, crmapi.ChargeApproved)
+	accepted := MustNetflixCharge(t, s, sub, crmapi.ChargePending)
+	declinedNoRef := MustNetflixCharge(t, s, sub, crmapi.ChargePending)
+	twice := MustNetflixCharge(t, s, sub, crmapi.ChargePending)
+	mustUpdate(t, s, func(tx crmapi.Tx) error {
+		for _, err := range []error{
+			ack(tx, a, ackedPending, false, "ACK-1"),
+			ack(tx, a, ackedNoRef, true, ""),
+			decide(tx, a, &accepted, "ACCEPTED", "DEC-1"),
+			decide(tx, a, &declinedNoRef, "DECLINED", ""),
+			// Acknowledged while pending, processed, acknowledged again.
+			ack(tx, a, twice, false, "ACK-2"),
+		} {
+			if err != nil {
+				return err
+			}
+		}
+		twice.Status, twice.ProcessedOn, twice.FeedSequence = crmapi.ChargeApproved, &at, 99
+		if err := tx.UpdateNetflixCharge(twice); err != nil {
+			return err
+		}
+		return ack(tx, a, twice, true, "ACK-3")
+	})
+	bSub := MustNetflixSubscription(t, s, b, "pci1", "PAI1")
+	bCharge := MustNetflixCharge(t, s, bSub, crmapi.ChargePending)
+	bAcked := MustNetflixCharge(t, s, bSub, crmapi.ChargePending)
+	mustUpdate(t, s, func(tx crmapi.Tx) error { return ack(tx, b, bAcked, false, "ACK-1") })
+	for _, tn := range []Tenant{a, b} {
+		if got := problems(tn); len(got) != 0 {
+			t.Fatalf("%s: consistent charges reported: %+v", tn.Org.Name, got)
+		}
+	}
+
+	// B's problem is B's alone.
+	mustUpdate(t, s, func(tx crmapi.Tx) error {
+		return second(tx.AcknowledgeNetflixCharge(b.Org.ID, bCharge.ID, false, "B-GHOST", at))
+	})
+	if got := problems(b); len(got) != 1 || got[0].ChargeNumber != bCharge.Number || !strings.Contains(got[0].Problem, "B-GHOST") {
+		t.Fatalf("B's problems = %+v, want one naming %s and B-GHOST", got, bCharge.Number)
+	}
+
+	fresh := func() crmapi.NetflixCharge { return MustNetflixCharge(t, s, sub, crmapi.ChargePending) }
+	ghost, half, borrower, undecided, refOnly, noTime := fresh(), fresh(), fresh(), fresh(), fresh(), fresh()
+	// A charge written with an acknowledgement reference and no time
+	// (its reference recorded, so that the time is all that is wrong).
+	var bare crmapi.NetflixCharge
+	mustUpdate(t, s, func(tx crmapi.Tx) error {
+		n, err := tx.NextNumber(a.Org.ID, "NC")
+		if err != nil {
+			return err
+		}
+		bare = NewNetflixCharge(sub, n, crmapi.ChargePending)
+		bare.PendingAckRef = "NO-TIME"
+		if err := tx.CreateNetflixCharge(bare); err != nil {
+			return err
+		}
+		return claim(tx, a, bare, "NO-TIME", "ACKNOWLEDGE")
+	})
+	breaks := []struct {
+		name     string
+		apply    func(tx crmapi.Tx) error
+		charge   string // the charge number the new problems name
+		mentions string // and the reference (or decision, or status) they name
+		want     int    // how many new problems
+	}{
+		{"acknowledged with a reference never recorded", func(tx crmapi.Tx) error {
+			return second(tx.AcknowledgeNetflixCharge(a.Org.ID, ghost.ID, false, "GHOST-1", at))
+		}, ghost.Number, "GHOST-1", 1},
+		{"reference claimed, acknowledgement not applied", func(tx crmapi.Tx) error {
+			return claim(tx, a, half, "HALF-1", "ACKNOWLEDGE")
+		}, half.Number, "HALF-1", 1},
+		{"acknowledged with another charge's reference", func(tx crmapi.Tx) error {
+			return second(tx.AcknowledgeNetflixCharge(a.Org.ID, borrower.ID, false, "HALF-1", at))
+		}, borrower.Number, "HALF-1", 1},
+		{"an applied acknowledgement's reference deleted", func(tx crmapi.Tx) error {
+			return tx.DeleteNetflixReference(a.Org.ID, "ACK-1")
+		}, ackedPending.Number, "ACK-1", 1},
+		{"a processed acknowledgement's reference deleted", func(tx crmapi.Tx) error {
+			return tx.DeleteNetflixReference(a.Org.ID, "ACK-3")
+		}, twice.Number, "ACK-3", 1},
+		{"a decision with a reference never recorded", func(tx crmapi.Tx) error {
+			c := ghost
+			c.Decision, c.DecisionReference, c.DecisionAt = "DECLINED", "GHOST-2", &at
+			return tx.UpdateNetflixCharge(c)
+		}, ghost.Number, "GHOST-2", 1},
+		{"decision reference claimed, decision not applied", func(tx crmapi.Tx) error {
+			return claim(tx, a, undecided, "HALF-2", "ACCEPTED")
+		}, undecided.Number, "HALF-2", 1},
+		{"an applied decision's reference recorded as the other decision", func(tx crmapi.Tx) error {
+			if err := tx.DeleteNetflixReference(a.Org.ID, "DEC-1"); err != nil {
+				return err
+			}
+			return claim(tx, a, accepted, "DEC-1", "DECLINED")
+		}, accepted.Number, "DEC-1", 2}, // the charge's decision and the reference disagree both ways
+		{"a decision without its time", func(tx crmapi.Tx) error {
+			c := noTime
+			c.Decision, c.DecisionReference, c.DecisionAt = "ACCEPTED", "", nil
+			return tx.UpdateNetflixCharge(c)
+		}, noTime.Number, "ACCEPTED", 1},
+		{"a decision reference without a decision", func(tx crmapi.Tx) error {
+			c := refOnly
+			c.DecisionReference = "NO-DECISION"
+			return tx.UpdateNetflixCharge(c)
+		}, refOnly.Number, "NO-DECISION", 1},
+		{"a processed acknowledgement on a PENDING charge", func(tx crmapi.Tx) error {
+			c := ackedNoRef
+			c.Status, c.ProcessedOn = crmapi.ChargePending, nil
+			return tx.UpdateNetflixCharge(c)
+		}, ackedNoRef.Number, "PENDING", 1},
+		{"a reference of unknown use", func(tx crmapi.Tx) error {
+			return claim(tx, a, declinedNoRef, "ODD-1", "ACKNOWLEDGE_PENDING")
+		}, declinedNoRef.Number, "ODD-1", 1},
+		{"a reference naming another organisation's charge", func(tx crmapi.Tx) error {
+			return claim(tx, a, bCharge, "CROSS-1", "ACKNOWLEDGE")
+		}, "", "CROSS-1", 1},
+	}
+	// The bare charge is broken from the start.
+	got := problems(a)
+	if len(got) != 1 || got[0].ChargeNumber != bare.Number || !strings.Contains(got[0].Problem, "NO-TIME") {
+		t.Fatalf("after writing a charge with an acknowledgement reference and no time: %+v, want one naming %s and NO-TIME", got, bare.Number)
+	}
+	seen := map[crmapi.NetflixChargeProblem]bool{got[0]: true}
+	for _, brk := range breaks {
+		mustUpdate(t, s, brk.apply)
+		got := problems(a)
+		var added []crmapi.NetflixChargeProblem
+		for _, p := range got {
+			if !seen[p] {
+				added = append(added, p)
+			}
+		}
+		want := brk.want
+		named := 0
+		for _, p := range added {
+			if p.ChargeNumber == brk.charge && strings.Contains(p.Problem, brk.mentions) {
+				named++
+			}
+		}
+		if len(added) != want || named != want {
+			t.Errorf("%s: new problems %+v, want %d naming charge %q and %s (all: %+v)", brk.name, added, want, brk.charge, brk.mentions, got)
+		}
+		for _, p := range got {
+			seen[p] = true
+			if strings.Contains(p.Problem, "B-GHOST") || p.ChargeNumber == "" && !strings.Contains(p.Problem, "does not have") {
+				t.Errorf("A's problems show %+v", p)
+			}
+			if p.Problem == "" {
+				t.Errorf("a problem without a sentence: %+v", p)
+			}
+		}
+		if len(got) != len(seen) {
+			t.Errorf("%s: %d problems, %d distinct ever seen: an earlier problem vanished or one repeats: %+v", brk.name, len(got), len(seen), got)
+		}
+	}
+	// In charge number order; B still sees only its own.
+	got = problems(a)
+	for i := 1; i < len(got); i++ {
+		if got[i].ChargeNumber < got[i-1].ChargeNumber {
+			t.Errorf("not in charge order: %+v", got)
+			break
+		}
+	}
+	if got := problems(b); len(got) != 1 {
+		t.Errorf("B's problems after A's were broken = %+v", got)
+	}
+	for _, p := range got {
+		t.Logf("%s: %s", p.ChargeNumber, p.Problem)
+	}
 }
 
 func second[T any](_ T, err error) error { return err }

@@ -41,6 +41,7 @@ func TestNetflixCommands(t *testing.T) {
 	ok(t, []string{"ALREADY_ACKNOWLEDGED"}, "netflix", "charges", "acknowledge", "--charges",
 		`[{"number":"`+number+`","billing_system_customer_identifier":"cust-7","reference_number":"ACK-2"}]`)
 	ok(t, []string{"(none)"}, "netflix", "charges", "list")
+	ok(t, []string{"every charge agrees with its reference numbers"}, "netflix", "charges", "check")
 	ok(t, []string{"NOT_FOUND"}, "netflix", "charges", "decline", "NC0000000099", "--customer", "cust-7")
 	fails(t, exitRefused, "LIMIT_EXCEEDED", "netflix", "charges", "list", "--limit", "51")
 

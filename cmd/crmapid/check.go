@@ -7,10 +7,12 @@ import (
 	"io"
 )
 
-// cmdCheck verifies the books of every organisation (or one): each
+// cmdCheck verifies every organisation (or one): the books (each
 // account's balance against its ledger entries, its holds against its
-// BLOCKED authorisations, and that usage and holds stay within funding
-// and credit. It prints what is wrong and fails when anything is.
+// BLOCKED authorisations, usage and holds within funding and credit) and
+// the Netflix charges (each acknowledgement and decision against the
+// reference numbers recorded for it). It prints what is wrong, one line
+// each, and fails when anything is.
 func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c Config
 	var orgName string
@@ -30,11 +32,12 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	bad, total := 0, 0
+	bad, total, problems, checked := 0, 0, 0, 0
 	for _, org := range orgs {
 		if orgName != "" && org.Name != orgName {
 			continue
 		}
+		checked++
 		books, err := m.svc.Accounts.Books(ctx, org.ID)
 		if err != nil {
 			return err
@@ -47,10 +50,25 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 					org.Name, b.Number, b.Balance, b.EntriesTotal, b.Held, b.BlockedTotal, b.Usage, b.Funding, b.CreditLimit, b.OverAuthorised())
 			}
 		}
+		charges, err := m.svc.Netflix.CheckCharges(ctx, org.ID)
+		if err != nil {
+			return err
+		}
+		for _, p := range charges {
+			problems++
+			number := p.ChargeNumber
+			if number == "" {
+				number = "(no charge)"
+			}
+			fmt.Fprintf(stdout, "%s %s: %s\n", org.Name, number, p.Problem)
+		}
 	}
-	if bad > 0 {
-		return fmt.Errorf("%d of %d accounts do not balance", bad, total)
+	if orgName != "" && checked == 0 {
+		return fmt.Errorf("no organisation %q", orgName)
 	}
-	fmt.Fprintf(stdout, "%d accounts in %d organisations: all balanced\n", total, len(orgs))
+	if bad > 0 || problems > 0 {
+		return fmt.Errorf("%d of %d accounts do not balance; Netflix charge problems: %d", bad, total, problems)
+	}
+	fmt.Fprintf(stdout, "%d accounts in %d organisations: all balanced; Netflix charge problems: 0\n", total, checked)
 	return nil
 }

@@ -47,7 +47,7 @@ Commands:
   usage       usage authorisations:         usage services|list --organisation ORG …, usage expire
   seed        fill the demo organisation with a large data set: seed --scale 0.01 (see docs/performance.md)
   explain     run each hot path once and print the plan of every statement it ran
-  check       verify the books of every organisation; exits non-zero when anything is wrong
+  check       verify the books and Netflix charges of every organisation; exits non-zero when anything is wrong
   bench       load benchmark with a same-run ceiling (see docs/performance.md)
   emulator    run the Netflix partner emulator on its own: emulator --listen 127.0.0.1:8081
   netflix     Netflix partner work needing attention: netflix attention|retry --organisation ORG …

@@ -339,10 +339,11 @@ func (s *seeder) netflixSubscription(tx crmapi.Tx, i int, nsNo, ncFirst int64, c
 			SubscriptionID: v.ID, CustomerID: customer, PAI: pai, Amount: crmapi.MustAmount("9.99"), Currency: "EUR",
 			LocalAmount: crmapi.MustAmount("9.99"), LocalCurrency: "EUR", PeriodStart: period, PaidThroughDate: period.AddDate(0, 1, 0),
 			Status: crmapi.ChargeApproved, ReceivedOn: period, ProcessedOn: &processed, CreatedAt: period}
-		// The last plan.Unacknowledged charges written wait for the operator.
+		// The last plan.Unacknowledged charges written wait for the
+		// operator; the others were acknowledged without a reference
+		// number, so that no reference needs recording for them.
 		if chargeNo+k < plan.Charges-plan.Unacknowledged {
-			c.PendingAckAt, c.PendingAckRef = &period, "SEED"
-			c.ProcessedAckAt, c.ProcessedAckRef = &processed, "SEED"
+			c.PendingAckAt, c.ProcessedAckAt = &period, &processed
 		}
 		if err := tx.CreateNetflixCharge(c); err != nil {
 			return err
