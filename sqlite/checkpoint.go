@@ -11,13 +11,14 @@ import (
 // frames into the database file.
 const checkpointEvery = 250 * time.Millisecond
 
-// checkpointer moves WAL checkpoints off the writer. With SQLite's
-// automatic checkpoints the committing connection copies the WAL into the
-// database file and fsyncs it inside a commit, and every other write
-// request waits behind it. The writer therefore runs with
-// wal_autocheckpoint=0 and this goroutine checkpoints PASSIVE on a
-// connection of its own, which never blocks the writer or the readers; the
-// WAL is reused from its start once a checkpoint has caught up.
+// checkpointer moves most of the WAL checkpointing off the writer. With
+// only SQLite's automatic checkpoints the committing connection copies the
+// WAL into the database file and fsyncs it inside a commit, and every other
+// write request waits behind it. This goroutine checkpoints PASSIVE on a
+// connection of its own, which never blocks the writer or the readers, so
+// that the writer's automatic checkpoint (kept: alone, a checkpointer
+// never catches up with a write load that never pauses, and the WAL would
+// grow without bound) finds little left to copy.
 type checkpointer struct {
 	db   *sql.DB
 	stop chan struct{}
