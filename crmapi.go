@@ -10,7 +10,6 @@ package crmapi
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"strings"
 	"sync"
 	"time"
 )
@@ -56,14 +55,29 @@ func (c *ManualClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// NewID returns a new random identifier: 32 upper-case hex characters, the
-// shape CRM.COM uses for entity ids.
+// NewID returns a new identifier: 32 upper-case hex characters, the shape
+// CRM.COM uses for entity ids. The first 12 are the milliseconds since the
+// Unix epoch and the other 20 are random (80 bits), as in a version 7
+// UUID: ids made one after another sort one after another, so a new row
+// lands at the end of its table's primary-key index, on a page already in
+// the cache, instead of on a random page of an index of millions. Ids are
+// names, never secrets (those come from RandomToken).
 func NewID() string {
 	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
+	ms := uint64(time.Now().UnixMilli())
+	for i := 5; i >= 0; i-- {
+		b[i] = byte(ms)
+		ms >>= 8
+	}
+	if _, err := rand.Read(b[6:]); err != nil {
 		panic("crmapi: no randomness: " + err.Error())
 	}
-	return strings.ToUpper(hex.EncodeToString(b[:]))
+	const digits = "0123456789ABCDEF"
+	var out [32]byte
+	for i, v := range b {
+		out[2*i], out[2*i+1] = digits[v>>4], digits[v&0x0f]
+	}
+	return string(out[:])
 }
 
 // RandomToken returns n random bytes, hex-encoded; used for secrets handed
