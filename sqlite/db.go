@@ -109,13 +109,13 @@ const (
 //
 // The writer keeps a 32 MiB page cache (the default 2 MiB made it re-read
 // hot index pages from the WAL). Savepoint journals stay in SQLite's
-// default place: in memory up to 64 KiB, then a temporary file; all in
+// default place, in memory up to 64 KiB and then a temporary file: all in
 // memory (temp_store=MEMORY) made no measurable difference to creates and
-// slowed bulk loads (crmapid seed) five-fold. Its automatic checkpoint stays on: it keeps
-// the WAL bounded under a write load that never pauses, and finds little
-// left to copy when the checkpointer has kept up.
-// Readers keep SQLite's default 2 MiB each: more raised the resident size
-// without a measurable gain.
+// slowed bulk loads (crmapid seed) five-fold. The writer's automatic
+// checkpoint stays on: it keeps the WAL bounded under a write load that
+// never pauses, and finds little left to copy when the checkpointer has
+// kept up. Readers keep SQLite's default 2 MiB each: more raised the
+// resident size without a measurable gain.
 func dsn(path, txlock, synchronous string, role connRole) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
