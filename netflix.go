@@ -294,6 +294,14 @@ type NetflixChargeProblem struct {
 	Problem string
 }
 
+// NetflixChargeAck is one acknowledgement of a batch: the charge, which of
+// its appearances (processed or pending) and the reference (may be empty).
+type NetflixChargeAck struct {
+	ChargeID  string
+	Processed bool
+	Reference string
+}
+
 // NetflixWork names a subscription with partner work outstanding and the
 // sequence of its first pending operation.
 type NetflixWork struct {
@@ -379,6 +387,19 @@ type NetflixStore interface {
 	AcknowledgeNetflixCharge(orgID, chargeID string, processed bool, ref string, at time.Time) (bool, error)
 	// ClaimNetflixReference records a reference; CONFLICT when taken.
 	ClaimNetflixReference(r NetflixReference) error
+	// NetflixChargesByNumbers returns the organisation's charges among
+	// numbers (those it has), in byte order of their numbers; in a write
+	// transaction their rows are locked in that order.
+	NetflixChargesByNumbers(orgID string, numbers []string) ([]NetflixCharge, error)
+	// ClaimNetflixReferences records every reference of refs that is free,
+	// in one statement, and returns those it recorded; a taken one is left
+	// out, not an error.
+	ClaimNetflixReferences(refs []NetflixReference) ([]string, error)
+	// AcknowledgeNetflixCharges applies each acknowledgement whose charge's
+	// appearance (pending or processed, as the acknowledgement says) is
+	// not acknowledged yet, in one statement per appearance, and returns
+	// the ids of the charges it acknowledged.
+	AcknowledgeNetflixCharges(orgID string, acks []NetflixChargeAck, at time.Time) ([]string, error)
 	NetflixReferenceByValue(orgID, ref string) (NetflixReference, error)
 	DeleteNetflixReference(orgID, ref string) error
 	// NetflixChargeProblems checks the organisation's charges against its

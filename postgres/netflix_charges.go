@@ -143,6 +143,71 @@ func (t *tx) ClaimNetflixReference(r crmapi.NetflixReference) error {
 		VALUES ($1, $2, $3, $4, $5)`, r.OrganisationID, r.Reference, r.ChargeID, r.Use, micros(r.CreatedAt))
 }
 
+func (t *tx) NetflixChargesByNumbers(orgID string, numbers []string) ([]crmapi.NetflixCharge, error) {
+	if len(numbers) == 0 {
+		return nil, nil
+	}
+	// Byte order (COLLATE "C"), like Go's strings: concurrent batches lock
+	// their rows in one order, whatever the database's collation.
+	rows, err := t.query(`SELECT `+chargeColumns+` FROM netflix_charges
+		WHERE organisation_id = $1 AND number = ANY($2) ORDER BY number COLLATE "C"`+t.forUpdate(), orgID, numbers)
+	if err != nil {
+		return nil, translate(err, "Charge")
+	}
+	return collect(rows, scanCharge, "Charge")
+}
+
+func (t *tx) ClaimNetflixReferences(refs []crmapi.NetflixReference) ([]string, error) {
+	if len(refs) == 0 {
+		return nil, nil
+	}
+	orgs, values, charges, uses := make([]string, len(refs)), make([]string, len(refs)), make([]string, len(refs)), make([]string, len(refs))
+	created := make([]int64, len(refs))
+	for i, r := range refs {
+		orgs[i], values[i], charges[i], uses[i], created[i] = r.OrganisationID, r.Reference, r.ChargeID, r.Use, micros(r.CreatedAt)
+	}
+	rows, err := t.query(`INSERT INTO netflix_references (organisation_id, reference, charge_id, purpose, created_at)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+		ON CONFLICT (organisation_id, reference) DO NOTHING RETURNING reference`, orgs, values, charges, uses, created)
+	if err != nil {
+		return nil, translate(err, "Reference number")
+	}
+	return collect(rows, scanString, "Reference number")
+}
+
+func (t *tx) AcknowledgeNetflixCharges(orgID string, acks []crmapi.NetflixChargeAck, at time.Time) ([]string, error) {
+	var done []string
+	for _, processed := range []bool{false, true} {
+		var ids, refs []string
+		for _, a := range acks {
+			if a.Processed == processed {
+				ids, refs = append(ids, a.ChargeID), append(refs, a.Reference)
+			}
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		// The conditions are AcknowledgeNetflixCharge's: an appearance
+		// already acknowledged is left as it is.
+		set, cond := `pending_ack_at = $1, pending_ack_ref = v.ref`, `c.status = 'PENDING' AND c.pending_ack_at IS NULL`
+		if processed {
+			set, cond = `processed_ack_at = $1, processed_ack_ref = v.ref`, `c.status <> 'PENDING' AND c.processed_ack_at IS NULL`
+		}
+		rows, err := t.query(`UPDATE netflix_charges AS c SET `+set+`
+			FROM unnest($2::text[], $3::text[]) AS v(id, ref)
+			WHERE c.organisation_id = $4 AND c.id = v.id AND `+cond+` RETURNING c.id`, micros(at), ids, refs, orgID)
+		if err != nil {
+			return nil, translate(err, "Charge")
+		}
+		got, err := collect(rows, scanString, "Charge")
+		if err != nil {
+			return nil, err
+		}
+		done = append(done, got...)
+	}
+	return done, nil
+}
+
 func (t *tx) NetflixReferenceByValue(orgID, ref string) (crmapi.NetflixReference, error) {
 	var r crmapi.NetflixReference
 	var created int64

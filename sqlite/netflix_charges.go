@@ -3,6 +3,7 @@ package sqlite
 import (
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/crmapi/crmapi"
@@ -141,6 +142,86 @@ func (t *tx) ClaimNetflixReference(r crmapi.NetflixReference) error {
 	_, err := t.exec(`INSERT INTO netflix_references (organisation_id, reference, charge_id, purpose, created_at)
 		VALUES (?, ?, ?, ?, ?)`, r.OrganisationID, r.Reference, r.ChargeID, r.Use, micros(r.CreatedAt))
 	return translate(err, "Reference number")
+}
+
+func (t *tx) NetflixChargesByNumbers(orgID string, numbers []string) ([]crmapi.NetflixCharge, error) {
+	if len(numbers) == 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, len(numbers)+1)
+	args = append(args, orgID)
+	for _, n := range numbers {
+		args = append(args, n)
+	}
+	// SQLite's default BINARY collation orders by bytes, like Go's strings.
+	rows, err := t.query(`SELECT `+chargeColumns+` FROM netflix_charges
+		WHERE organisation_id = ? AND number IN (`+placeholders(len(numbers))+`) ORDER BY number`, args...)
+	if err != nil {
+		return nil, translate(err, "Charge")
+	}
+	return collect(rows, scanCharge, "Charge")
+}
+
+func (t *tx) ClaimNetflixReferences(refs []crmapi.NetflixReference) ([]string, error) {
+	if len(refs) == 0 {
+		return nil, nil
+	}
+	var q strings.Builder
+	q.WriteString(`INSERT INTO netflix_references (organisation_id, reference, charge_id, purpose, created_at) VALUES `)
+	args := make([]any, 0, 5*len(refs))
+	for i, r := range refs {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?)")
+		args = append(args, r.OrganisationID, r.Reference, r.ChargeID, r.Use, micros(r.CreatedAt))
+	}
+	q.WriteString(` ON CONFLICT (organisation_id, reference) DO NOTHING RETURNING reference`)
+	rows, err := t.query(q.String(), args...)
+	if err != nil {
+		return nil, translate(err, "Reference number")
+	}
+	return collect(rows, scanString, "Reference number")
+}
+
+func (t *tx) AcknowledgeNetflixCharges(orgID string, acks []crmapi.NetflixChargeAck, at time.Time) ([]string, error) {
+	var done []string
+	for _, processed := range []bool{false, true} {
+		var values strings.Builder
+		var args []any
+		for _, a := range acks {
+			if a.Processed != processed {
+				continue
+			}
+			if len(args) > 0 {
+				values.WriteString(", ")
+			}
+			values.WriteString("(?, ?)")
+			args = append(args, a.ChargeID, a.Reference)
+		}
+		if len(args) == 0 {
+			continue
+		}
+		// The conditions are AcknowledgeNetflixCharge's: an appearance
+		// already acknowledged is left as it is.
+		set, cond := `pending_ack_at = ?, pending_ack_ref = v.ref`, `c.status = 'PENDING' AND c.pending_ack_at IS NULL`
+		if processed {
+			set, cond = `processed_ack_at = ?, processed_ack_ref = v.ref`, `c.status <> 'PENDING' AND c.processed_ack_at IS NULL`
+		}
+		args = append(args, micros(at), orgID)
+		rows, err := t.query(`WITH v(id, ref) AS (VALUES `+values.String()+`)
+			UPDATE netflix_charges AS c SET `+set+` FROM v
+			WHERE c.organisation_id = ? AND c.id = v.id AND `+cond+` RETURNING id`, args...)
+		if err != nil {
+			return nil, translate(err, "Charge")
+		}
+		ids, err := collect(rows, scanString, "Charge")
+		if err != nil {
+			return nil, err
+		}
+		done = append(done, ids...)
+	}
+	return done, nil
 }
 
 func (t *tx) NetflixReferenceByValue(orgID, ref string) (crmapi.NetflixReference, error) {

@@ -47,3 +47,10 @@ func errOr(err error) error {
 	}
 	return err
 }
+
+// scanString scans a one-column row of text.
+func scanString(s scanner) (string, error) {
+	var v string
+	err := s.Scan(&v)
+	return v, err
+}

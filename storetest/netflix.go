@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ func init() {
 	addCase("NetflixPromotionsAndExtras", testNetflixPromotionsAndExtras)
 	addCase("NetflixCharges", testNetflixCharges)
 	addCase("NetflixChargesOfCustomer", testNetflixChargesOfCustomer)
+	addCase("NetflixChargeBatches", testNetflixChargeBatches)
 	addCase("NetflixFeedCursor", testNetflixFeedCursor)
 	addCase("NetflixIsolation", testNetflixIsolation)
 	addCase("NetflixChargeProblems", testNetflixChargeProblems)
@@ -730,3 +732,118 @@ func testNetflixChargeProblems(t *testing.T, s crmapi.Store) {
 }
 
 func second[T any](_ T, err error) error { return err }
+
+// testNetflixChargeBatches checks the set-based statements of a batch
+// acknowledgement: the read by numbers, the claim of references and the
+// conditional update, each confined to its organisation.
+func testNetflixChargeBatches(t *testing.T, s crmapi.Store) {
+	a, b := MustTenant(t, s, "ACME"), MustTenant(t, s, "GLOBEX")
+	sub := MustNetflixSubscription(t, s, a, "pci1", "PAI1")
+	pending := MustNetflixCharge(t, s, sub, crmapi.ChargePending)
+	approved := MustNetflixCharge(t, s, sub, crmapi.ChargeApproved)
+	declined := MustNetflixCharge(t, s, sub, crmapi.ChargeDeclined)
+	foreign := MustNetflixCharge(t, s, MustNetflixSubscription(t, s, b, "pci1", "PAI9"), crmapi.ChargeApproved)
+	at := T0.Add(time.Hour)
+
+	mustUpdate(t, s, func(tx crmapi.Tx) error {
+		got, err := tx.NetflixChargesByNumbers(a.Org.ID, []string{declined.Number, "NC-MISSING", pending.Number, foreign.Number, approved.Number})
+		if err != nil {
+			return err
+		}
+		var numbers []string
+		for _, c := range got {
+			numbers = append(numbers, c.Number)
+		}
+		want := []string{pending.Number, approved.Number, declined.Number}
+		sort.Strings(want)
+		if !cmp.Equal(numbers, want) {
+			t.Errorf("charges by numbers = %v, want %v (byte order, this organisation's only)", numbers, want)
+		}
+		if len(got) > 0 && got[0].ID == "" {
+			t.Errorf("charge read without its id: %+v", got[0])
+		}
+		return nil
+	})
+
+	// B already holds "R1": that does not take it from A. A's "R2" is taken.
+	mustUpdate(t, s, func(tx crmapi.Tx) error {
+		return tx.ClaimNetflixReference(crmapi.NetflixReference{OrganisationID: b.Org.ID, Reference: "R1", ChargeID: foreign.ID, Use: "ACKNOWLEDGE", CreatedAt: at})
+	})
+	mustUpdate(t, s, func(tx crmapi.Tx) error {
+		return tx.ClaimNetflixReference(crmapi.NetflixReference{OrganisationID: a.Org.ID, Reference: "R2", ChargeID: declined.ID, Use: "ACKNOWLEDGE", CreatedAt: at})
+	})
+	mustUpdate(t, s, func(tx crmapi.Tx) error {
+		claimed, err := tx.ClaimNetflixReferences([]crmapi.NetflixReference{
+			{OrganisationID: a.Org.ID, Reference: "R1", ChargeID: pending.ID, Use: "ACKNOWLEDGE", CreatedAt: at},
+			{OrganisationID: a.Org.ID, Reference: "R2", ChargeID: approved.ID, Use: "ACKNOWLEDGE", CreatedAt: at},
+			{OrganisationID: a.Org.ID, Reference: "R3", ChargeID: approved.ID, Use: "ACKNOWLEDGE", CreatedAt: at},
+		})
+		if err != nil {
+			return err
+		}
+		sort.Strings(claimed)
+		if !cmp.Equal(claimed, []string{"R1", "R3"}) {
+			t.Errorf("claimed = %v, want [R1 R3] (R2 was taken)", claimed)
+		}
+		r, err := tx.NetflixReferenceByValue(a.Org.ID, "R2")
+		if err != nil || r.ChargeID != declined.ID {
+			t.Errorf("the taken R2 changed: %+v, %v", r, err)
+		}
+		return nil
+	})
+
+	// The pending charge is acknowledged as pending, the approved one as
+	// processed; the approved one again, the pending one as processed (its
+	// status is PENDING) and the other organisation's charge are not.
+	mustUpdate(t, s, func(tx crmapi.Tx) error {
+		done, err := tx.AcknowledgeNetflixCharges(a.Org.ID, []crmapi.NetflixChargeAck{
+			{ChargeID: pending.ID, Processed: false, Reference: "R1"},
+			{ChargeID: approved.ID, Processed: true, Reference: "R3"},
+			{ChargeID: foreign.ID, Processed: true, Reference: ""},
+		}, at)
+		if err != nil {
+			return err
+		}
+		sort.Strings(done)
+		want := []string{pending.ID, approved.ID}
+		sort.Strings(want)
+		if !cmp.Equal(done, want) {
+			t.Errorf("acknowledged = %v, want %v", done, want)
+		}
+		again, err := tx.AcknowledgeNetflixCharges(a.Org.ID, []crmapi.NetflixChargeAck{
+			{ChargeID: approved.ID, Processed: true, Reference: "R9"},
+			{ChargeID: pending.ID, Processed: true, Reference: "R8"},
+		}, at)
+		if err != nil {
+			return err
+		}
+		if len(again) != 0 {
+			t.Errorf("acknowledged again = %v, want none", again)
+		}
+		return nil
+	})
+	mustView(t, s, func(tx crmapi.Tx) error {
+		p, err := tx.NetflixChargeByID(a.Org.ID, pending.ID)
+		if err != nil {
+			return err
+		}
+		if p.PendingAckRef != "R1" || p.PendingAckAt == nil || !p.PendingAckAt.Equal(at) || p.ProcessedAckAt != nil {
+			t.Errorf("pending charge after the batch = %+v", p)
+		}
+		ap, err := tx.NetflixChargeByID(a.Org.ID, approved.ID)
+		if err != nil {
+			return err
+		}
+		if ap.ProcessedAckRef != "R3" || ap.ProcessedAckAt == nil {
+			t.Errorf("approved charge after the batch = %+v", ap)
+		}
+		f, err := tx.NetflixChargeByID(b.Org.ID, foreign.ID)
+		if err != nil {
+			return err
+		}
+		if f.ProcessedAckAt != nil {
+			t.Errorf("the other organisation's charge was acknowledged: %+v", f)
+		}
+		return nil
+	})
+}
