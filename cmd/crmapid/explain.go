@@ -122,15 +122,24 @@ func explainable(q string) bool {
 // sqliteScan matches SQLite's plan line for reading a table without an
 // index. "SCAN t USING INDEX i" is an index walk in order, which with a
 // LIMIT reads only what it returns; "SCAN CONSTANT ROW" and "SCAN 4-ROW
-// VALUES CLAUSE" read no table.
-var sqliteScan = regexp.MustCompile(`(?m)^SCAN (\w+)$`)
+// VALUES CLAUSE" read no table, nor does a scan of a common table
+// expression the plan materialises itself ("MATERIALIZE v" … "SCAN v": a
+// batch's own rows, such as the VALUES of a set-based update).
+var (
+	sqliteScan        = regexp.MustCompile(`(?m)^\s*SCAN (\w+)$`)
+	sqliteMaterialise = regexp.MustCompile(`(?m)^\s*MATERIALIZE (\w+)$`)
+)
 
 func fullScan(plan string) bool {
 	if strings.Contains(plan, "Seq Scan") {
 		return true
 	}
+	own := map[string]bool{"CONSTANT": true}
+	for _, m := range sqliteMaterialise.FindAllStringSubmatch(plan, -1) {
+		own[m[1]] = true
+	}
 	for _, m := range sqliteScan.FindAllStringSubmatch(plan, -1) {
-		if m[1] != "CONSTANT" {
+		if !own[m[1]] {
 			return true
 		}
 	}
