@@ -397,8 +397,9 @@ type NetflixStore interface {
 	ClaimNetflixReferences(refs []NetflixReference) ([]string, error)
 	// AcknowledgeNetflixCharges applies each acknowledgement whose charge's
 	// appearance (pending or processed, as the acknowledgement says) is
-	// not acknowledged yet, in one statement per appearance, and returns
-	// the ids of the charges it acknowledged.
+	// not acknowledged yet, and returns the ids of the charges it
+	// acknowledged. SQLite does it in one statement per appearance,
+	// PostgreSQL in one indexed statement per charge (see there why).
 	AcknowledgeNetflixCharges(orgID string, acks []NetflixChargeAck, at time.Time) ([]string, error)
 	NetflixReferenceByValue(orgID, ref string) (NetflixReference, error)
 	DeleteNetflixReference(orgID, ref string) error

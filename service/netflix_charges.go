@@ -433,11 +433,12 @@ func distinctBatch(items []ChargeItem) bool {
 	return true
 }
 
-// acknowledgeSet is acknowledgeOne for a whole batch of distinct items in
-// three statements instead of three per item: one read of the charges
-// (locking their rows in number order), one claim of the references, one
-// update per appearance. Each item is decided as acknowledgeOne decides
-// it; an item whose update found its charge changed after all (which the
+// acknowledgeSet is acknowledgeOne for a whole batch of distinct items: one
+// read of the charges (locking their rows in number order), one claim of
+// the references and the updates (one per appearance on SQLite, one per
+// charge on PostgreSQL) instead of three statements per item. Each item is
+// decided by the rules acknowledgeOne uses (ofCustomer,
+// acknowledgedAlready); an item whose update found its charge changed after all (which the
 // row locks and SQLite's single writer rule out) gives its reference back
 // and goes through acknowledgeOne.
 func (s *NetflixService) acknowledgeSet(tx crmapi.Tx, orgID string, items []ChargeItem, now time.Time) ([]FailedCharge, error) {
@@ -459,21 +460,15 @@ func (s *NetflixService) acknowledgeSet(tx crmapi.Tx, orgID string, items []Char
 	var claims []crmapi.NetflixReference
 	for i, it := range items {
 		c, ok := byNumber[it.Number]
-		switch {
-		case !ok:
+		if !ok {
 			results[i] = failure(it, crmapi.NotFound, "no charge %s", it.Number)
 			continue
-		case c.CustomerID != it.CustomerID:
-			results[i] = failure(it, crmapi.InvalidParameter, "charge %s is not of customer %s", it.Number, it.CustomerID)
-			continue
-		case it.Reference != "" && c.PendingAckRef == it.Reference:
-			// A retry of an acknowledgement made while it was pending.
+		}
+		if results[i] = ofCustomer(c, it); results[i] != nil {
 			continue
 		}
-		if acked, ref := c.Acknowledged(); acked {
-			if ref != it.Reference {
-				results[i] = failure(it, crmapi.AlreadyAcknowledged, "charge %s was acknowledged with another reference_number", it.Number)
-			}
+		if settled, f := acknowledgedAlready(c, it); settled {
+			results[i] = f
 			continue
 		}
 		pending = append(pending, i)
@@ -524,13 +519,7 @@ func (s *NetflixService) acknowledgeSet(tx crmapi.Tx, orgID string, items []Char
 			return nil, err
 		}
 	}
-	failed := []FailedCharge{}
-	for _, f := range results {
-		if f != nil {
-			failed = append(failed, *f)
-		}
-	}
-	return failed, nil
+	return failures(results), nil
 }
 
 // inLockOrder applies one per item in the order of the charge numbers, so
@@ -552,6 +541,11 @@ func inLockOrder(items []ChargeItem, one func(ChargeItem) (*FailedCharge, error)
 		}
 		results[i] = f
 	}
+	return failures(results)
+}
+
+// failures lists a batch's failed items in the items' order.
+func failures(results []*FailedCharge) []FailedCharge {
 	failed := []FailedCharge{}
 	for _, f := range results {
 		if f != nil {
@@ -574,10 +568,34 @@ func chargeOf(tx crmapi.Tx, orgID string, it ChargeItem) (crmapi.NetflixCharge, 
 	if err != nil {
 		return c, nil, err
 	}
-	if c.CustomerID != it.CustomerID {
-		return c, failure(it, crmapi.InvalidParameter, "charge %s is not of customer %s", it.Number, it.CustomerID), nil
+	return c, ofCustomer(c, it), nil
+}
+
+// acknowledgedAlready decides an item whose charge needs no update: a
+// retry of an acknowledgement made while the charge was pending (still the
+// same acknowledgement), or an appearance already acknowledged, with the
+// item's reference (a no-op) or another (ALREADY_ACKNOWLEDGED). settled is
+// false when the charge is still to be acknowledged.
+func acknowledgedAlready(c crmapi.NetflixCharge, it ChargeItem) (settled bool, f *FailedCharge) {
+	if it.Reference != "" && c.PendingAckRef == it.Reference {
+		return true, nil
 	}
-	return c, nil, nil
+	acked, ref := c.Acknowledged()
+	switch {
+	case !acked:
+		return false, nil
+	case ref == it.Reference:
+		return true, nil
+	}
+	return true, failure(it, crmapi.AlreadyAcknowledged, "charge %s was acknowledged with another reference_number", it.Number)
+}
+
+// ofCustomer refuses an item naming a charge of another customer.
+func ofCustomer(c crmapi.NetflixCharge, it ChargeItem) *FailedCharge {
+	if c.CustomerID != it.CustomerID {
+		return failure(it, crmapi.InvalidParameter, "charge %s is not of customer %s", it.Number, it.CustomerID)
+	}
+	return nil
 }
 
 func (s *NetflixService) acknowledgeOne(tx crmapi.Tx, orgID string, it ChargeItem, now time.Time) (*FailedCharge, error) {
@@ -587,21 +605,13 @@ func (s *NetflixService) acknowledgeOne(tx crmapi.Tx, orgID string, it ChargeIte
 		if f != nil || err != nil {
 			return f, err
 		}
-		// A retry of an acknowledgement made while the charge was
-		// pending is still the same acknowledgement.
-		if it.Reference != "" && c.PendingAckRef == it.Reference {
-			return nil, nil
-		}
-		if acked, ref := c.Acknowledged(); acked {
+		if settled, f := acknowledgedAlready(c, it); settled {
 			if claimed {
 				if err := tx.DeleteNetflixReference(orgID, it.Reference); err != nil {
 					return nil, err
 				}
 			}
-			if ref == it.Reference {
-				return nil, nil
-			}
-			return failure(it, crmapi.AlreadyAcknowledged, "charge %s was acknowledged with another reference_number", it.Number), nil
+			return f, nil
 		}
 		if it.Reference != "" && !claimed {
 			err := tx.ClaimNetflixReference(crmapi.NetflixReference{OrganisationID: orgID, Reference: it.Reference,

@@ -21,19 +21,10 @@ func TestCheckCommand(t *testing.T) {
 }
 
 func testCheckCommand(t *testing.T, c Config) {
-	c.DataDir = t.TempDir()
-	c.TokenLifetime, c.LogFormat, c.LogLevel = time.Hour, "text", "error"
 	ctx := context.Background()
 	// The demo organisation with seeded history: accounts, authorisations,
 	// Netflix charges acknowledged and not.
-	mg, err := openManaged(ctx, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan := seedPlan{Accounts: 5, Authorisations: 20, Netflix: 4, Charges: 12, Unacknowledged: 4}
-	if err := seedDatabase(ctx, mg, plan, &bytes.Buffer{}); err != nil {
-		t.Fatal(err)
-	}
+	mg := openSeeded(t, &c, seedPlan{Accounts: 5, Authorisations: 20, Netflix: 4, Charges: 12, Unacknowledged: 4})
 	org, err := mg.svc.Auth.Organisation(ctx, demoOrganisation)
 	if err != nil {
 		t.Fatal(err)

@@ -126,8 +126,8 @@ func explainable(q string) bool {
 // expression the plan materialises itself ("MATERIALIZE v" … "SCAN v": a
 // batch's own rows, such as the VALUES of a set-based update).
 var (
-	sqliteScan        = regexp.MustCompile(`(?m)^\s*SCAN (\w+)$`)
-	sqliteMaterialise = regexp.MustCompile(`(?m)^\s*MATERIALIZE (\w+)$`)
+	sqliteScan        = regexp.MustCompile(`(?m)^SCAN (\w+)$`)
+	sqliteMaterialise = regexp.MustCompile(`(?m)^MATERIALIZE (\w+)$`)
 )
 
 func fullScan(plan string) bool {

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"io"
 	"testing"
-	"time"
 
 	"github.com/crmapi/crmapi/internal/testdb"
 )
@@ -19,18 +17,9 @@ func TestHotPathsUseIndexes(t *testing.T) {
 }
 
 func testHotPathsUseIndexes(t *testing.T, c Config) {
-	c.DataDir = t.TempDir()
-	c.TokenLifetime, c.LogFormat, c.LogLevel = time.Hour, "text", "error"
 	ctx := context.Background()
-	mg, err := openManaged(ctx, c)
-	if err != nil {
-		t.Fatal(err)
-	}
+	mg := openSeeded(t, &c, seedPlan{Accounts: 20, Authorisations: 200, Netflix: 20, Charges: 100, Unacknowledged: 50})
 	defer mg.close()
-	plan := seedPlan{Accounts: 20, Authorisations: 200, Netflix: 20, Charges: 100, Unacknowledged: 50}
-	if err := seedDatabase(ctx, mg, plan, io.Discard); err != nil {
-		t.Fatal(err)
-	}
 	plans, err := explainHotPaths(ctx, mg)
 	if err != nil {
 		t.Fatal(err)
