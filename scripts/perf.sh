@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Reproduces every table of docs/performance.md on this machine:
 #
-#   scripts/perf.sh                      # all of it (about an hour: the seed of
-#                                        # 10M authorisations takes 20-25 minutes)
+#   scripts/perf.sh                      # all of it (about 35 minutes, the seed of
+#                                        # 10M authorisations included: about 8 minutes)
 #   GROWTH=DIR scripts/perf.sh           # the same on a database crmapid seed filled before
 #   DUR=10s SCALE=0.01 scripts/perf.sh   # a quick version (about 15 minutes)
 #
