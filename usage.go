@@ -231,6 +231,19 @@ type ServiceUsage struct {
 	Amount    Amount
 }
 
+// ShownAuthorisation is an authorisation with its services and what its
+// answer shows besides, as one statement read them.
+type ShownAuthorisation struct {
+	Authorisation UsageAuthorisation
+	Organisation  Organisation
+	Account       AccountsReceivable
+	Owner         Contact
+	// Subscription is nil when the authorisation names none.
+	Subscription *Subscription
+	// CatalogueSize is the organisation's CatalogueSize.
+	CatalogueSize int64
+}
+
 // UsageStore is what a transaction offers for usage authorisations and
 // usage records. Lookups return NOT_FOUND when nothing matches in the
 // organisation.
@@ -254,6 +267,10 @@ type UsageStore interface {
 	CreateAuthorisation(a UsageAuthorisation) error
 	AuthorisationByID(orgID, id string) (UsageAuthorisation, error)
 	AuthorisationByNumber(orgID, number string) (UsageAuthorisation, error)
+	// AuthorisationShown reads, in one statement, an authorisation (by
+	// its id, or by its number when byNumber) with what every answer
+	// about it shows, so that usage_authorisations/show is one read.
+	AuthorisationShown(orgID, key string, byNumber bool) (ShownAuthorisation, error)
 	// ListAuthorisations lists an account's authorisations by number.
 	ListAuthorisations(orgID, accountID string, offset, limit int) ([]UsageAuthorisation, error)
 	// EndAuthorisation moves the authorisation from BLOCKED to e.State and

@@ -222,11 +222,15 @@ func optQuantity(v *int64) *crmapi.Quantity {
 	return &q
 }
 
-func (t *tx) CatalogueSize(orgID string) (int64, error) {
-	var n int64
-	err := t.queryRow(`SELECT (SELECT count(*) FROM udr_types WHERE organisation_id = $1)
+// catalogueSizeColumn computes CatalogueSize as one column, of the
+// organisation $1.
+const catalogueSizeColumn = `((SELECT count(*) FROM udr_types WHERE organisation_id = $1)
 		+ (SELECT count(*) FROM product_types WHERE organisation_id = $1)
 		+ (SELECT count(*) FROM product_families WHERE organisation_id = $1)
-		+ (SELECT count(*) FROM usage_services WHERE organisation_id = $1)`, orgID).Scan(&n)
+		+ (SELECT count(*) FROM usage_services WHERE organisation_id = $1))`
+
+func (t *tx) CatalogueSize(orgID string) (int64, error) {
+	var n int64
+	err := t.queryRow(`SELECT `+catalogueSizeColumn, orgID).Scan(&n)
 	return n, translate(err, "Catalogue")
 }

@@ -165,6 +165,16 @@ func (db *DB) View(ctx context.Context, fn func(crmapi.Tx) error) error {
 	return db.runTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly}, fn)
 }
 
+// Read runs fn's statements outside a transaction, each on a pooled
+// connection in its own implicit one: it saves the BEGIN and COMMIT round
+// trips for reads that are one statement.
+func (db *DB) Read(ctx context.Context, fn func(crmapi.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return fn(&tx{ctx: ctx, tx: db.pool, db: db})
+}
+
 func (db *DB) runTx(ctx context.Context, opts pgx.TxOptions, fn func(crmapi.Tx) error) (err error) {
 	pgTx, err := db.pool.BeginTx(ctx, opts)
 	if err != nil {
@@ -214,11 +224,19 @@ func pause(ctx context.Context, attempt int) error {
 // tx implements crmapi.Tx over one pgx.Tx.
 type tx struct {
 	ctx context.Context
-	tx  pgx.Tx
-	db  *DB
+	// tx is the transaction, or the pool outside one (DB.Read).
+	tx querier
+	db *DB
 	// write tells a read-write transaction, whose reads of rows it may
 	// change lock them (see forUpdate).
 	write bool
+}
+
+// querier runs statements: a pgx.Tx or the pool.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
 // forUpdate is the locking clause for a read whose row the transaction

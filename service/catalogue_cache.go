@@ -30,11 +30,8 @@ func (c *catalogueCache) load(tx crmapi.Tx, orgID string) (crmapi.Catalogue, err
 	if err != nil {
 		return crmapi.Catalogue{}, err
 	}
-	c.mu.Lock()
-	hit, ok := c.m[orgID]
-	c.mu.Unlock()
-	if ok && hit.size == size {
-		return hit.cat, nil
+	if cat, ok := c.ofSize(orgID, size); ok {
+		return cat, nil
 	}
 	cat, err := loadCatalogue(tx, orgID)
 	if err != nil {
@@ -44,6 +41,15 @@ func (c *catalogueCache) load(tx crmapi.Tx, orgID string) (crmapi.Catalogue, err
 	c.m[orgID] = cachedCatalogue{size: size, cat: cat}
 	c.mu.Unlock()
 	return cat, nil
+}
+
+// ofSize returns the organisation's cached catalogue when it has the size
+// a read just counted; ok is false when it must be loaded.
+func (c *catalogueCache) ofSize(orgID string, size int64) (cat crmapi.Catalogue, ok bool) {
+	c.mu.Lock()
+	hit, ok := c.m[orgID]
+	c.mu.Unlock()
+	return hit.cat, ok && hit.size == size
 }
 
 // forget drops an organisation's entry. A catalogue read in a transaction

@@ -276,23 +276,7 @@ func resolveAuthorisation(tx crmapi.Tx, orgID string, ref crmapi.Ref) (crmapi.Us
 // does one further transaction expire it and read the answer again.
 // Codes: NOT_FOUND, INVALID_PARAMETER.
 func (s *UsageService) Authorisation(ctx context.Context, orgID string, ref crmapi.Ref) (AuthorisationDetail, error) {
-	var d AuthorisationDetail
-	due := false
-	err := s.store.View(ctx, func(tx crmapi.Tx) error {
-		a, err := resolveAuthorisation(tx, orgID, ref)
-		if err != nil {
-			return err
-		}
-		now, err := s.orgNow(tx, orgID)
-		if err != nil {
-			return err
-		}
-		if due = a.Due(now); due {
-			return nil
-		}
-		d, err = s.detailOf(tx, a)
-		return err
-	})
+	d, due, err := s.shown(ctx, orgID, ref)
 	if err != nil || !due {
 		return d, err
 	}
@@ -329,6 +313,48 @@ func (s *UsageService) Authorisation(ctx context.Context, orgID string, ref crma
 		s.events.Dispatch(ctx, events...)
 	}
 	return d, err
+}
+
+// shown reads an authorisation and what its answer shows in one
+// statement, outside a transaction. due tells that it is BLOCKED past its
+// expiry, and d is then not filled. The rows the answer refers to besides
+// (the completing action, the cancelling user) never change once
+// referenced, and a catalogue not yet cached is loaded in a transaction of
+// its own: catalogue entries are only added, so a newer catalogue still
+// names every service of the authorisation.
+func (s *UsageService) shown(ctx context.Context, orgID string, ref crmapi.Ref) (d AuthorisationDetail, due bool, err error) {
+	var byNumber bool
+	switch ref.Field {
+	case "id":
+	case "authorisation_id":
+		byNumber = true
+	default:
+		return d, false, crmapi.Invalid("usage_authorisation_identifier."+ref.Field, "use id or authorisation_id")
+	}
+	var shown crmapi.ShownAuthorisation
+	err = s.store.Read(ctx, func(tx crmapi.Tx) error {
+		if shown, err = tx.AuthorisationShown(orgID, ref.Value, byNumber); err != nil {
+			return err
+		}
+		if shown.Authorisation.Due(shown.Organisation.Now(s.clock)) {
+			due = true
+			return nil
+		}
+		cat, ok := s.cats.ofSize(orgID, shown.CatalogueSize)
+		ds := newDetails(tx, cat)
+		ds.accounts[shown.Account.ID] = AccountDetail{AccountsReceivable: shown.Account, Owner: shown.Owner}
+		if shown.Subscription != nil {
+			ds.subs[shown.Subscription.ID] = shown.Subscription
+		}
+		if d, err = ds.of(shown.Authorisation); err != nil || ok {
+			return err
+		}
+		return s.store.View(ctx, func(tx crmapi.Tx) error {
+			d.Catalogue, err = s.cats.load(tx, orgID)
+			return err
+		})
+	})
+	return d, due, err
 }
 
 // MaxListResults bounds one page of usage_authorisations/list.

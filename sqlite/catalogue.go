@@ -217,11 +217,15 @@ func optQuantity(v sql.NullInt64) *crmapi.Quantity {
 	return &q
 }
 
-func (t *tx) CatalogueSize(orgID string) (int64, error) {
-	var n int64
-	err := t.queryRow(`SELECT (SELECT count(*) FROM udr_types WHERE organisation_id = ?)
+// catalogueSizeColumn computes CatalogueSize as one column; it takes the
+// organisation four times.
+const catalogueSizeColumn = `((SELECT count(*) FROM udr_types WHERE organisation_id = ?)
 		+ (SELECT count(*) FROM product_types WHERE organisation_id = ?)
 		+ (SELECT count(*) FROM product_families WHERE organisation_id = ?)
-		+ (SELECT count(*) FROM usage_services WHERE organisation_id = ?)`, orgID, orgID, orgID, orgID).Scan(&n)
+		+ (SELECT count(*) FROM usage_services WHERE organisation_id = ?))`
+
+func (t *tx) CatalogueSize(orgID string) (int64, error) {
+	var n int64
+	err := t.queryRow(`SELECT `+catalogueSizeColumn, orgID, orgID, orgID, orgID).Scan(&n)
 	return n, translate(err, "Catalogue")
 }

@@ -175,6 +175,16 @@ func (db *DB) View(ctx context.Context, fn func(crmapi.Tx) error) error {
 	return runTx(ctx, db.reader, db.readStmts, fn)
 }
 
+// Read runs fn's statements on reader connections outside a transaction,
+// each in its own implicit one: it saves BEGIN and COMMIT (two statements)
+// for reads that are one statement.
+func (db *DB) Read(ctx context.Context, fn func(crmapi.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return fn(&tx{ctx: ctx, pool: db.reader, stmts: db.readStmts})
+}
+
 // Trace makes f see every statement (and its arguments) that
 // transactions run from now on; crmapid explain uses it to find the
 // statements of the hot paths. Set it before serving, not during.
@@ -246,22 +256,43 @@ func runTx(ctx context.Context, pool *sql.DB, stmts *stmtCache, fn func(crmapi.T
 // cancelled request therefore stops at its next statement, and its
 // transaction (or savepoint) is rolled back.
 type tx struct {
-	ctx   context.Context
+	ctx context.Context
+	// tx is the transaction; nil outside one (DB.Read), where statements
+	// run on pool.
 	tx    *sql.Tx
+	pool  *sql.DB
 	stmts *stmtCache
 }
 
-// stmt returns the transaction's handle on query's cached statement, or
-// nil to run query unprepared.
-func (t *tx) stmt(query string) *sql.Stmt {
+// runner is what runs an unprepared statement: the transaction or the pool.
+type runner interface {
+	Exec(query string, args ...any) (sql.Result, error)
+	Query(query string, args ...any) (*sql.Rows, error)
+	QueryRow(query string, args ...any) *sql.Row
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (t *tx) runner() runner {
+	if t.tx == nil {
+		return t.pool
+	}
+	return t.tx
+}
+
+// stmt returns query's cached statement (the transaction's handle on it,
+// which release closes), or nil to run query unprepared.
+func (t *tx) stmt(query string) (st *sql.Stmt, release func()) {
 	if t.stmts == nil {
-		return nil
+		return nil, nil
 	}
-	st := t.stmts.get(query)
-	if st == nil {
-		return nil
+	if st = t.stmts.get(query); st == nil {
+		return nil, nil
 	}
-	return t.tx.Stmt(st)
+	if t.tx == nil {
+		return st, func() {}
+	}
+	st = t.tx.Stmt(st)
+	return st, func() { st.Close() }
 }
 
 func (t *tx) traced(query string, args []any) {
@@ -275,11 +306,11 @@ func (t *tx) exec(query string, args ...any) (sql.Result, error) {
 		return nil, err
 	}
 	t.traced(query, args)
-	if st := t.stmt(query); st != nil {
-		defer st.Close()
+	if st, release := t.stmt(query); st != nil {
+		defer release()
 		return st.Exec(args...)
 	}
-	return t.tx.Exec(query, args...)
+	return t.runner().Exec(query, args...)
 }
 
 func (t *tx) query(query string, args ...any) (*sql.Rows, error) {
@@ -287,27 +318,27 @@ func (t *tx) query(query string, args ...any) (*sql.Rows, error) {
 		return nil, err
 	}
 	t.traced(query, args)
-	if st := t.stmt(query); st != nil {
+	if st, release := t.stmt(query); st != nil {
 		// Closing the transaction's handle leaves open rows valid and the
 		// statement prepared on the connection.
-		defer st.Close()
+		defer release()
 		return st.Query(args...)
 	}
-	return t.tx.Query(query, args...)
+	return t.runner().Query(query, args...)
 }
 
 func (t *tx) queryRow(query string, args ...any) *sql.Row {
 	if err := t.ctx.Err(); err != nil {
 		// database/sql offers no Row carrying an error; a query on a
 		// context already done yields one.
-		return t.tx.QueryRowContext(t.ctx, query, args...)
+		return t.runner().QueryRowContext(t.ctx, query, args...)
 	}
 	t.traced(query, args)
-	if st := t.stmt(query); st != nil {
-		defer st.Close()
+	if st, release := t.stmt(query); st != nil {
+		defer release()
 		return st.QueryRow(args...)
 	}
-	return t.tx.QueryRow(query, args...)
+	return t.runner().QueryRow(query, args...)
 }
 
 // translate turns driver errors into coded errors by code, never by text.
