@@ -129,6 +129,14 @@ type NetflixRedemption struct {
 	RedeemedAt time.Time
 }
 
+// NetflixShownSubscription is a subscription with its redeemed promotions
+// and prices, as one statement read them.
+type NetflixShownSubscription struct {
+	Subscription NetflixSubscription
+	Promotions   []NetflixRedemption
+	Prices       []NetflixPrice
+}
+
 // NetflixPrice is a price applied to a subscription.
 type NetflixPrice struct {
 	FormattedPrice string
@@ -347,6 +355,10 @@ type NetflixStore interface {
 	// SetNetflixExtras replaces a subscription's redeemed promotions and prices.
 	SetNetflixExtras(orgID, subscriptionID string, promos []NetflixRedemption, prices []NetflixPrice) error
 	NetflixExtras(orgID, subscriptionID string) ([]NetflixRedemption, []NetflixPrice, error)
+	// NetflixSubscriptionsShown reads, in one statement, a customer's
+	// subscriptions (by customerID, or by pai when customerID is empty),
+	// oldest first, each with its extras: netflix/subscriptions/show.
+	NetflixSubscriptionsShown(orgID, customerID, pai string) ([]NetflixShownSubscription, error)
 
 	AddNetflixOperation(op NetflixOperation) error
 	// UpdateNetflixOperation stores Status, Attempts, LastError and UpdatedAt.

@@ -165,3 +165,6 @@ func TestViewIsReadOnly(t *testing.T) {
 		t.Fatal("write inside View succeeded")
 	}
 }
+
+// BenchmarkShows: go test -run XXX -bench Shows -benchmem ./postgres
+func BenchmarkShows(b *testing.B) { storetest.BenchmarkShows(b, openFresh) }

@@ -250,23 +250,21 @@ type NetflixShown struct {
 func (s *NetflixService) Show(ctx context.Context, orgID, customerID, pai string) ([]NetflixShown, error) {
 	since := s.clock.Now().AddDate(0, -10, 0)
 	var out []NetflixShown
-	err := s.store.View(ctx, func(tx crmapi.Tx) error {
-		subs, err := tx.NetflixSubscriptionsOf(orgID, customerID, pai)
+	// One statement reads the subscriptions with their extras, so it needs
+	// no transaction around it.
+	err := s.store.Read(ctx, func(tx crmapi.Tx) error {
+		subs, err := tx.NetflixSubscriptionsShown(orgID, customerID, pai)
 		if err != nil {
 			return err
 		}
 		for _, sub := range subs {
-			promos, prices, err := tx.NetflixExtras(orgID, sub.ID)
-			if err != nil {
-				return err
-			}
 			recent := []crmapi.NetflixRedemption{}
-			for _, p := range promos {
+			for _, p := range sub.Promotions {
 				if !p.RedeemedAt.Before(since) {
 					recent = append(recent, p)
 				}
 			}
-			out = append(out, NetflixShown{Subscription: sub, Promotions: recent, Prices: prices})
+			out = append(out, NetflixShown{Subscription: sub.Subscription, Promotions: recent, Prices: sub.Prices})
 		}
 		return nil
 	})

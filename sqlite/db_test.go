@@ -44,3 +44,6 @@ func TestIntegrityAndReopen(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// BenchmarkShows: go test -run XXX -bench Shows -benchmem ./sqlite
+func BenchmarkShows(b *testing.B) { storetest.BenchmarkShows(b, openTemp) }

@@ -85,6 +85,24 @@ func assign(dest, v any) error {
 			*d = n != 0
 			return err
 		}
+	case *sql.NullString:
+		if v == nil {
+			*d = sql.NullString{}
+			return nil
+		}
+		var str string
+		err := assign(&str, v)
+		*d = sql.NullString{String: str, Valid: true}
+		return err
+	case **string:
+		if v == nil {
+			*d = nil
+			return nil
+		}
+		var str string
+		err := assign(&str, v)
+		*d = &str
+		return err
 	case *sql.NullInt64:
 		if v == nil {
 			*d = sql.NullInt64{}
