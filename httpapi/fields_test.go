@@ -1,0 +1,87 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+)
+
+// pruneDecoded is the reference: fields_set applied to the decoded value.
+func pruneDecoded(v any, t fieldTree) any {
+	switch x := v.(type) {
+	case []any:
+		out := make([]any, len(x))
+		for i := range x {
+			out[i] = pruneDecoded(x[i], t)
+		}
+		return out
+	case map[string]any:
+		out := map[string]any{}
+		for k, sub := range t {
+			if val, ok := x[k]; ok {
+				if sub == nil {
+					out[k] = val
+				} else {
+					out[k] = pruneDecoded(val, sub)
+				}
+			}
+		}
+		return out
+	}
+	return v
+}
+
+func TestFilterFieldsMatchesDecodedPruning(t *testing.T) {
+	type owner struct {
+		First string `json:"first_name"`
+		Last  string `json:"last_name"`
+	}
+	type account struct {
+		Number string   `json:"number"`
+		Owner  owner    `json:"account_owner"`
+		Tags   []string `json:"tags"`
+	}
+	type item struct {
+		Zeta    string    `json:"zeta"`
+		ID      string    `json:"id"`
+		Amount  string    `json:"amount"`
+		Account account   `json:"accounts_receivable"`
+		List    []owner   `json:"owners"`
+		Nothing *string   `json:"nothing"`
+		Quoted  string    `json:"quoted"`
+		Numbers []float64 `json:"numbers"`
+	}
+	one := item{Zeta: "z", ID: "A1", Amount: "10.50", Account: account{Number: "ACR1", Owner: owner{"Ada", "L"}, Tags: []string{"a", "b"}},
+		List: []owner{{"X", "Y"}, {"Z", "W"}}, Quoted: `he said "hi" <b>&`, Numbers: []float64{1.5, 2}}
+	for _, fs := range []FieldsSet{
+		{"id"},
+		{"zeta", "id", "unknown"},
+		{"accounts_receivable.number", "accounts_receivable.account_owner.last_name"},
+		{"accounts_receivable.account_owner", "accounts_receivable.account_owner.first_name"},
+		{"accounts_receivable.number", "accounts_receivable"},
+		{"owners.first_name", "nothing", "quoted", "numbers"},
+		{"id.deeper", "amount.x"},
+		{"nope"},
+	} {
+		for _, v := range []any{one, []item{one, one}, []item{}} {
+			got, err := filterFields(v, fs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := json.Marshal(v)
+			var doc any
+			if err := json.Unmarshal(b, &doc); err != nil {
+				t.Fatal(err)
+			}
+			want := pruneDecoded(doc, fs.tree())
+			var gotDoc any
+			if err := json.Unmarshal(got, &gotDoc); err != nil {
+				t.Fatalf("fields_set %v: invalid %s: %v", fs, got, err)
+			}
+			if !reflect.DeepEqual(gotDoc, want) {
+				wantJSON, _ := json.Marshal(want)
+				t.Errorf("fields_set %v:\n got %s\nwant %s", fs, got, wantJSON)
+			}
+		}
+	}
+}
