@@ -17,10 +17,10 @@ type Store interface {
 	// View runs fn in a read-only transaction.
 	View(ctx context.Context, fn func(Tx) error) error
 	// Read runs fn outside a transaction: each statement sees the
-	// database as of its own start, and fn must not write. It is for
-	// reads of one statement, or of statements whose rows cannot change
-	// once the first has seen them referenced; it saves View's BEGIN and
-	// COMMIT.
+	// database as of its own start, so two statements may see different
+	// moments, and fn must not write. It is for reads that are one
+	// statement, or whose statements need no common moment; it saves
+	// View's BEGIN and COMMIT.
 	Read(ctx context.Context, fn func(Tx) error) error
 	// Ping tells whether the database answers.
 	Ping(ctx context.Context) error

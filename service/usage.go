@@ -51,6 +51,13 @@ var errNothingAllowed = crmapi.Errorf(crmapi.LimitExceeded, "Usage limit reached
 // available. The new authorisation is BLOCKED until its validity (the
 // account's allowance setting, 24 h by default) runs out, and snapshots
 // what each allowed service may take (see allowedServices).
+//
+// What does not decide money is read before the write transaction, on a
+// reader (prepareAuthorisation): on SQLite every write waits for the one
+// writer connection, and a create's reads were half of its time there.
+// The write transaction keeps every statement whose answer must be
+// current: the subscription's state, the expiry of overdue holds, usage
+// against limits, the conditional hold.
 // Codes: MANDATORY_PARAMETER_MISSING, ONLY_ONE_SEMI_OPTIONAL_ALLOWED,
 // INVALID_PARAMETER, NOT_FOUND, INVALID_LIFE_CYCLE_STATE,
 // INSUFFICIENT_FUNDS, LIMIT_EXCEEDED (the limits allow no usage at all).
@@ -61,66 +68,56 @@ func (s *UsageService) Authorise(ctx context.Context, orgID string, n NewAuthori
 	if !n.Amount.IsPositive() {
 		return AuthorisationDetail{}, crmapi.Invalid("authorisation_amount", "must be greater than zero")
 	}
+	p, err := s.prepareAuthorisation(ctx, orgID, n)
+	if err != nil {
+		return AuthorisationDetail{}, err
+	}
 	var d AuthorisationDetail
 	var events []crmapi.Event
-	err := s.store.Update(ctx, func(tx crmapi.Tx) error {
+	err = s.store.Update(ctx, func(tx crmapi.Tx) error {
 		events = events[:0]
-		org, err := tx.OrganisationByID(orgID)
-		if err != nil {
-			return err
-		}
 		// A test organisation's clock dates the hold and times its expiry.
-		now := org.Now(s.clock)
-		acct, sub, err := accountAndSubscription(tx, orgID, n.Account, n.Subscription, false)
-		if err != nil {
-			return err
+		now := p.org.Now(s.clock)
+		acctID := p.account.ID
+		if p.sub != nil {
+			sub, err := tx.SubscriptionByID(orgID, p.sub.ID)
+			if err != nil {
+				return err
+			}
+			if err := usable(p.account.AccountsReceivable, &sub); err != nil {
+				return err
+			}
 		}
-		if !n.Amount.FitsCurrency(acct.Currency) {
-			return crmapi.Invalid("authorisation_amount", "more decimals than "+acct.Currency+" has")
-		}
-		if err := usable(acct, sub); err != nil {
-			return err
-		}
-		if expired, err := expireAccount(tx, orgID, acct.ID, now); err != nil {
+		if expired, err := expireAccount(tx, orgID, acctID, now); err != nil {
 			return err
 		} else if len(expired) > 0 {
 			if err := s.emitEnded(tx, expired, crmapi.EventUsageAuthorisationExpired, &events); err != nil {
 				return err
 			}
-			if acct, err = tx.AccountByID(orgID, acct.ID); err != nil {
+		}
+		services := p.services
+		if len(p.set.Limits) > 0 {
+			// Usage posted so far matters only to limits, and must be
+			// current: postings write through this same writer.
+			used, err := loadUsage(tx, p.org, acctID, now)
+			if err != nil {
 				return err
 			}
+			services = allowedServices(p.cat, p.set, used, n.Amount, p.account.Currency)
 		}
-		// Refuse early what cannot be covered; the conditional hold below
-		// is what guarantees it, whatever ran since this read.
-		if acct.Available().Cmp(n.Amount) < 0 {
-			return notCovered(tx, orgID, acct.ID, n.Amount)
-		}
-		set, err := allowance(tx, orgID, acct.ID)
-		if err != nil {
-			return err
-		}
-		cat, err := s.cats.load(tx, orgID)
-		if err != nil {
-			return err
-		}
-		// Usage posted so far matters only to limits.
-		var used usedWindows
-		if len(set.Limits) > 0 {
-			if used, err = loadUsage(tx, org, acct.ID, now); err != nil {
-				return err
-			}
-		}
-		services := allowedServices(cat, set, used, n.Amount, acct.Currency)
 		if !anyAllowed(services) {
+			// Money that does not cover the amount is said first.
+			if err := covers(tx, orgID, acctID, n.Amount); err != nil {
+				return err
+			}
 			return errNothingAllowed
 		}
-		ok, err := tx.HoldFunds(orgID, acct.ID, n.Amount)
+		ok, err := tx.HoldFunds(orgID, acctID, n.Amount)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return notCovered(tx, orgID, acct.ID, n.Amount)
+			return notCovered(tx, orgID, acctID, n.Amount)
 		}
 		// The number is taken after the hold, so that a refused create never
 		// takes one. Authorisation numbers need not be gap-free, so it is
@@ -131,29 +128,95 @@ func (s *UsageService) Authorise(ctx context.Context, orgID string, n NewAuthori
 			return err
 		}
 		a := crmapi.UsageAuthorisation{ID: crmapi.NewID(), OrganisationID: orgID, Number: crmapi.FormatNumber("UA", seq),
-			AccountID: acct.ID, Amount: n.Amount, LifeCycleState: crmapi.AuthorisationBlocked,
-			AuthorisedAt: now, ExpiresAt: now.Add(set.Validity), Services: services}
-		if sub != nil {
-			a.SubscriptionID = sub.ID
+			AccountID: acctID, Amount: n.Amount, LifeCycleState: crmapi.AuthorisationBlocked,
+			AuthorisedAt: now, ExpiresAt: now.Add(p.set.Validity), Services: services}
+		if p.sub != nil {
+			a.SubscriptionID = p.sub.ID
 		}
 		if err := tx.CreateAuthorisation(a); err != nil {
 			return err
 		}
-		ds := newDetails(tx, cat)
-		if sub != nil {
-			ds.subs[sub.ID] = sub
+		// The answer's account: the hold just found it ACTIVE; the rest of
+		// what the answer shows of it and its owner was read before.
+		ds := newDetails(tx, p.cat)
+		ds.accounts[acctID] = p.account
+		if p.sub != nil {
+			ds.subs[p.sub.ID] = p.sub
 		}
 		if d, err = ds.of(a); err != nil {
 			return err
 		}
 		// Last: the event takes the organisation's event counter, which
 		// stays locked until commit.
-		return s.emitAuthorisationOf(tx, org, a, crmapi.EventUsageAuthorisationCreated, &events)
+		return s.emitAuthorisationOf(tx, p.org, a, crmapi.EventUsageAuthorisationCreated, &events)
 	})
 	if err == nil {
 		s.events.Dispatch(ctx, events...)
 	}
 	return d, err
+}
+
+// preparedAuthorisation is what a create reads before its write
+// transaction. None of it decides whether money is held: the organisation
+// (its clock), the account's identity, currency and owner, which
+// subscription is meant, the allowance settings and the catalogue. A
+// change committed between this read and the write orders the create
+// before that change, as if it had come a moment earlier.
+type preparedAuthorisation struct {
+	org     crmapi.Organisation
+	account AccountDetail
+	sub     *crmapi.Subscription
+	set     crmapi.AllowanceSettings
+	cat     crmapi.Catalogue
+	// services is the snapshot when the settings have no limits (then it
+	// depends on nothing that changes).
+	services []crmapi.AuthorisationService
+}
+
+// prepareAuthorisation reads what a create needs besides money, and
+// refuses early what cannot succeed whatever the writer finds: an unknown
+// or unusable account or subscription, an amount with more decimals than
+// the currency. Each of its statements runs on its own, outside a
+// transaction (Store.Read): none of them decides money, and each stands
+// for a moment before the write whichever moment it saw.
+func (s *UsageService) prepareAuthorisation(ctx context.Context, orgID string, n NewAuthorisation) (preparedAuthorisation, error) {
+	var p preparedAuthorisation
+	err := s.store.Read(ctx, func(tx crmapi.Tx) (err error) {
+		if p.org, err = tx.OrganisationByID(orgID); err != nil {
+			return err
+		}
+		acct, sub, err := accountAndSubscription(tx, orgID, n.Account, n.Subscription, false)
+		if err != nil {
+			return err
+		}
+		if !n.Amount.FitsCurrency(acct.Currency) {
+			return crmapi.Invalid("authorisation_amount", "more decimals than "+acct.Currency+" has")
+		}
+		if err := usable(acct, sub); err != nil {
+			return err
+		}
+		p.sub = sub
+		ar, owner, err := tx.AccountWithOwner(orgID, acct.ID)
+		if err != nil {
+			return err
+		}
+		p.account = AccountDetail{AccountsReceivable: ar, Owner: owner}
+		if p.set, err = allowance(tx, orgID, acct.ID); err != nil {
+			return err
+		}
+		size, err := tx.CatalogueSize(orgID)
+		if err != nil {
+			return err
+		}
+		if p.cat, err = s.catalogueOfSize(ctx, orgID, size); err != nil {
+			return err
+		}
+		if len(p.set.Limits) == 0 {
+			p.services = allowedServices(p.cat, p.set, usedWindows{}, n.Amount, acct.Currency)
+		}
+		return nil
+	})
+	return p, err
 }
 
 // oneOf checks the account/subscription pair: exactly one is given.
@@ -210,6 +273,19 @@ func usable(acct crmapi.AccountsReceivable, sub *crmapi.Subscription) error {
 	if sub != nil && sub.LifeCycleState != crmapi.SubscriptionEffective {
 		return crmapi.Errorf(crmapi.InvalidLifeCycleState, "Invalid life cycle state",
 			"subscription %s is %s, not EFFECTIVE", sub.Number, sub.LifeCycleState)
+	}
+	return nil
+}
+
+// covers refuses an amount the account's money does not cover now (or an
+// account no longer ACTIVE), as notCovered says it.
+func covers(tx crmapi.Tx, orgID, accountID string, amount crmapi.Amount) error {
+	acct, err := tx.AccountByID(orgID, accountID)
+	if err != nil {
+		return err
+	}
+	if acct.Available().Cmp(amount) < 0 || acct.LifeCycleState != crmapi.AccountActive {
+		return notCovered(tx, orgID, accountID, amount)
 	}
 	return nil
 }
@@ -340,21 +416,36 @@ func (s *UsageService) shown(ctx context.Context, orgID string, ref crmapi.Ref) 
 			due = true
 			return nil
 		}
-		cat, ok := s.cats.ofSize(orgID, shown.CatalogueSize)
+		cat, err := s.catalogueOfSize(ctx, orgID, shown.CatalogueSize)
+		if err != nil {
+			return err
+		}
 		ds := newDetails(tx, cat)
 		ds.accounts[shown.Account.ID] = AccountDetail{AccountsReceivable: shown.Account, Owner: shown.Owner}
 		if shown.Subscription != nil {
 			ds.subs[shown.Subscription.ID] = shown.Subscription
 		}
-		if d, err = ds.of(shown.Authorisation); err != nil || ok {
-			return err
-		}
-		return s.store.View(ctx, func(tx crmapi.Tx) error {
-			d.Catalogue, err = s.cats.load(tx, orgID)
-			return err
-		})
+		d, err = ds.of(shown.Authorisation)
+		return err
 	})
 	return d, due, err
+}
+
+// catalogueOfSize is the organisation's catalogue for reads made outside
+// a transaction, which have counted its size: the cached one when the size
+// matches, else one loaded in a transaction of its own. Catalogue entries
+// are only added, so a catalogue newer than the count still names
+// everything the read saw.
+func (s *UsageService) catalogueOfSize(ctx context.Context, orgID string, size int64) (crmapi.Catalogue, error) {
+	if cat, ok := s.cats.ofSize(orgID, size); ok {
+		return cat, nil
+	}
+	var cat crmapi.Catalogue
+	err := s.store.View(ctx, func(tx crmapi.Tx) (err error) {
+		cat, err = s.cats.load(tx, orgID)
+		return err
+	})
+	return cat, err
 }
 
 // MaxListResults bounds one page of usage_authorisations/list.
