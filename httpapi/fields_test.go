@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -82,6 +84,45 @@ func TestFilterFieldsMatchesDecodedPruning(t *testing.T) {
 				wantJSON, _ := json.Marshal(want)
 				t.Errorf("fields_set %v:\n got %s\nwant %s", fs, got, wantJSON)
 			}
+		}
+	}
+}
+
+func TestCheckJSONDuplicatesAndUnknownKeys(t *testing.T) {
+	var many strings.Builder
+	many.WriteString("{")
+	for i := range 40 {
+		fmt.Fprintf(&many, `"k%d":%d,`, i, i)
+	}
+	type inner struct {
+		A string `json:"a"`
+	}
+	type params struct {
+		Items []inner `json:"items"`
+		Name  string  `json:"name"`
+	}
+	for _, tc := range []struct {
+		body string
+		typ  reflect.Type
+		want string // "" for no error, else a part of the error
+	}{
+		{`{"a":1,"b":{"c":[{"d":1},{"d":2}]}}`, nil, ""},
+		{`{"a":1,"a":2}`, nil, `key "a" given more than once`},
+		{`{"b":{"c":[{"d":1,"d":2}]}}`, nil, `b.c[0].d`},
+		{`{"\u0061":1,"a":2}`, nil, `given more than once`},
+		{many.String() + `"k7":0}`, nil, `key "k7" given more than once`},
+		{many.String() + `"k99":0}`, nil, ""},
+		{`{"items":[{"a":"x"},{"b":"y"}],"name":"n"}`, reflect.TypeFor[params](), `items[1].b`},
+		{`{"items":[{"a":"x"}],"Name":"n"}`, reflect.TypeFor[params](), `unknown parameter`},
+		{`{"a":1} x`, nil, `trailing data`},
+		{`{"a":`, nil, `malformed JSON`},
+	} {
+		err := checkJSON([]byte(tc.body), tc.typ, "")
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v", tc.body, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: %v, want an error with %q", tc.body, err, tc.want)
 		}
 	}
 }

@@ -9,11 +9,13 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/crmapi/crmapi"
+	"github.com/tidwall/gjson"
 )
 
 // MaxBodyBytes is the largest request body crmapi reads.
@@ -98,7 +100,14 @@ func fromQuery(raw json.RawMessage) (string, bool) {
 // keys that the target type t does not have (exact, case-sensitive match:
 // "Token" is not "token"), and trailing data. t may be nil to check only
 // duplicates and trailing data.
+//
+// Well-formed JSON, every request's case, is walked with gjson, which
+// reads the text in place; the token decoder, which allocates for every
+// token, walks only malformed text, to say where it breaks.
 func checkJSON(data []byte, t reflect.Type, path string) error {
+	if json.Valid(data) {
+		return walkValid(gjson.ParseBytes(data), t, path)
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	if err := walkJSON(dec, t, path); err != nil {
@@ -108,6 +117,84 @@ func checkJSON(data []byte, t reflect.Type, path string) error {
 		return crmapi.Errorf(crmapi.InvalidParameter, "Invalid request body", "trailing data after the JSON value")
 	}
 	return nil
+}
+
+// walkValid is walkJSON over well-formed JSON.
+func walkValid(v gjson.Result, t reflect.Type, path string) error {
+	var err error
+	switch {
+	case v.IsObject():
+		t = deref(t)
+		fields := jsonFields(t)
+		var seen keySet
+		v.ForEach(func(k, val gjson.Result) bool {
+			key := k.Str
+			if !seen.add(key) {
+				err = crmapi.Invalid(paramName(join(path, key)), "key "+strconv.Quote(key)+" given more than once")
+				return false
+			}
+			var ft reflect.Type
+			switch {
+			case fields != nil:
+				f, ok := fields[key]
+				if !ok {
+					err = crmapi.Invalid(paramName(join(path, key)), "unknown parameter")
+					return false
+				}
+				ft = f.typ
+			case t != nil && t.Kind() == reflect.Map:
+				ft = t.Elem()
+			}
+			if val.IsObject() || val.IsArray() {
+				err = walkValid(val, ft, join(path, key))
+			}
+			return err == nil
+		})
+	case v.IsArray():
+		t = deref(t)
+		var et reflect.Type
+		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			et = t.Elem()
+		}
+		i := 0
+		v.ForEach(func(_, el gjson.Result) bool {
+			if el.IsObject() || el.IsArray() {
+				err = walkValid(el, et, fmt.Sprintf("%s[%d]", path, i))
+			}
+			i++
+			return err == nil
+		})
+	}
+	return err
+}
+
+// keySet is the keys of one object seen so far: a list while short (most
+// objects have a handful of keys), a map past that, so that a body of a
+// hundred thousand keys costs linear time.
+type keySet struct {
+	few  []string
+	many map[string]bool
+}
+
+// add records key; false when it was already there.
+func (ks *keySet) add(key string) bool {
+	if ks.many != nil {
+		if ks.many[key] {
+			return false
+		}
+		ks.many[key] = true
+		return true
+	}
+	if slices.Contains(ks.few, key) {
+		return false
+	}
+	if ks.few = append(ks.few, key); len(ks.few) > 16 {
+		ks.many = make(map[string]bool, 2*len(ks.few))
+		for _, k := range ks.few {
+			ks.many[k] = true
+		}
+	}
+	return true
 }
 
 func walkJSON(dec *json.Decoder, t reflect.Type, path string) error {
