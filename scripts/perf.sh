@@ -71,6 +71,12 @@ tail -1 "$OUT/explain-sqlite.txt"
 
 echo "== Micro-benchmarks"
 go test -run XXX -bench . -benchmem ./httpapi | tee "$OUT/micro.txt"
+echo "== Each show's store reads, the transaction's statements against the one statement"
+go test -run XXX -bench 'Shows' -benchmem ./sqlite | tee "$OUT/shows.txt"
+if psql "$PG/postgres" -qc 'SELECT 1' >/dev/null 2>&1; then
+  CRMAPI_TEST_POSTGRES_URL="$PG/postgres?sslmode=disable" go test -run XXX -bench 'Shows' -benchmem ./postgres | tee -a "$OUT/shows.txt"
+fi
+go test -run XXX -bench 'Show' -benchmem ./service | tee -a "$OUT/shows.txt"
 
 echo "== Targets"
 scripts/perf-targets.sh "$OUT" | tee "$OUT/targets.txt"
