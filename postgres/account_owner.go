@@ -13,7 +13,7 @@ func (t *tx) AccountWithOwner(orgID, id string) (crmapi.AccountsReceivable, crma
 	var c crmapi.Contact
 	d := &c.Demographics
 	var balance, credit, held, created, ownerCreated int64
-	err := t.queryRow(`SELECT `+prefixColumns(accountColumns, "a")+`, `+prefixColumns(contactColumns, "c")+`
+	err := t.queryRow(`SELECT `+accountWithOwnerColumns+`
 		FROM accounts_receivable a JOIN contacts c ON c.organisation_id = a.organisation_id AND c.id = a.owner_id
 		WHERE a.organisation_id = $1 AND a.id = $2`, orgID, id).Scan(
 		&a.ID, &a.OrganisationID, &a.Number, &a.Name, &a.OwnerID, &a.Currency, &balance, &credit, &held,
@@ -28,6 +28,10 @@ func (t *tx) AccountWithOwner(orgID, id string) (crmapi.AccountsReceivable, crma
 	a.CreatedAt, c.CreatedAt = fromMicros(created), fromMicros(ownerCreated)
 	return a, c, nil
 }
+
+// accountWithOwnerColumns is built once: building it per call was a
+// visible part of a create's CPU.
+var accountWithOwnerColumns = prefixColumns(accountColumns, "a") + `, ` + prefixColumns(contactColumns, "c")
 
 // prefixColumns qualifies a column list with a table alias.
 func prefixColumns(cols, alias string) string {
