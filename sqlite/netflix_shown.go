@@ -24,32 +24,7 @@ func (t *tx) NetflixSubscriptionsShown(orgID, customerID, pai string) ([]crmapi.
 		return nil, translate(err, "Subscription")
 	}
 	defer rows.Close()
-	out := []crmapi.NetflixShownSubscription{}
-	row := rowparts.New(rowparts.Count(subColumns) + 2)
-	for rows.Next() {
-		if err := rows.Scan(row.Dest()...); err != nil {
-			return nil, translate(err, "Subscription")
-		}
-		shown, err := scanShownSubscription(row)
-		if err != nil {
-			return nil, translate(err, "Subscription")
-		}
-		out = append(out, shown)
-	}
-	return out, translate(rows.Err(), "Subscription")
-}
-
-func scanShownSubscription(row *rowparts.Row) (shown crmapi.NetflixShownSubscription, err error) {
-	if shown.Subscription, err = scanSubscription(row); err != nil {
-		return shown, err
-	}
-	var promos, prices string
-	if err := row.Scan(&promos, &prices); err != nil {
-		return shown, err
-	}
-	if shown.Promotions, err = rowparts.UnpackRedemptions(promos); err != nil {
-		return shown, err
-	}
-	shown.Prices, err = rowparts.UnpackPrices(prices)
-	return shown, err
+	out, err := rowparts.CollectSubscriptionsShown(rows, rowparts.Count(subColumns),
+		func(s rowparts.Scanner) (crmapi.NetflixSubscription, error) { return scanSubscription(s) })
+	return out, translate(err, "Subscription")
 }

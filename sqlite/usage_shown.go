@@ -39,39 +39,18 @@ func (t *tx) AuthorisationShown(orgID, key string, byNumber bool) (crmapi.ShownA
 	if err != nil {
 		return shown, translate(err, "Usage authorisation")
 	}
-	if err := scanShown(row, &shown); err != nil {
+	if shown, err = rowparts.ScanAuthorisationShown(row, shownScanners); err != nil {
 		return shown, translate(err, "Usage authorisation")
 	}
 	return shown, nil
 }
 
-// scanShown reads the row of AuthorisationShown.
-func scanShown(row *rowparts.Row, shown *crmapi.ShownAuthorisation) (err error) {
-	if shown.Authorisation, err = scanAuthorisation(row); err != nil {
-		return err
-	}
-	if shown.Organisation, err = scanOrganisation(row); err != nil {
-		return err
-	}
-	if shown.Account, err = scanAccount(row); err != nil {
-		return err
-	}
-	if shown.Owner, err = scanContact(row); err != nil {
-		return err
-	}
-	if row.NextIsNull() {
-		row.Skip(rowparts.Count(subscriptionColumns))
-	} else {
-		sub, err := scanAccountSubscription(row)
-		if err != nil {
-			return err
-		}
-		shown.Subscription = &sub
-	}
-	var packed string
-	if err := row.Scan(&shown.CatalogueSize, &packed); err != nil {
-		return err
-	}
-	shown.Authorisation.Services, err = rowparts.UnpackServices(packed)
-	return err
+// shownScanners are this engine's scan functions for AuthorisationShown.
+var shownScanners = rowparts.AuthorisationScanners{
+	Authorisation:       func(s rowparts.Scanner) (crmapi.UsageAuthorisation, error) { return scanAuthorisation(s) },
+	Organisation:        func(s rowparts.Scanner) (crmapi.Organisation, error) { return scanOrganisation(s) },
+	Account:             func(s rowparts.Scanner) (crmapi.AccountsReceivable, error) { return scanAccount(s) },
+	Contact:             func(s rowparts.Scanner) (crmapi.Contact, error) { return scanContact(s) },
+	Subscription:        func(s rowparts.Scanner) (crmapi.Subscription, error) { return scanAccountSubscription(s) },
+	SubscriptionColumns: rowparts.Count(subscriptionColumns),
 }

@@ -1,0 +1,92 @@
+package rowparts
+
+import "github.com/crmapi/crmapi"
+
+// Scanner is what an engine's scan functions read from: a driver's row,
+// or a Row.
+type Scanner interface {
+	Scan(dest ...any) error
+}
+
+// Rows is a driver's result set, database/sql's or pgx's.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// AuthorisationScanners are an engine's scan functions for the tables
+// joined in the row of Tx.AuthorisationShown.
+type AuthorisationScanners struct {
+	Authorisation func(Scanner) (crmapi.UsageAuthorisation, error)
+	Organisation  func(Scanner) (crmapi.Organisation, error)
+	Account       func(Scanner) (crmapi.AccountsReceivable, error)
+	Contact       func(Scanner) (crmapi.Contact, error)
+	// Subscription reads SubscriptionColumns columns, all NULL when the
+	// authorisation names no subscription.
+	Subscription        func(Scanner) (crmapi.Subscription, error)
+	SubscriptionColumns int
+}
+
+// ScanAuthorisationShown reads the row of Tx.AuthorisationShown: the
+// authorisation, its organisation, account, owner and subscription, the
+// catalogue's size, and the services packed by ServicesColumn.
+func ScanAuthorisationShown(row *Row, sc AuthorisationScanners) (shown crmapi.ShownAuthorisation, err error) {
+	if shown.Authorisation, err = sc.Authorisation(row); err != nil {
+		return shown, err
+	}
+	if shown.Organisation, err = sc.Organisation(row); err != nil {
+		return shown, err
+	}
+	if shown.Account, err = sc.Account(row); err != nil {
+		return shown, err
+	}
+	if shown.Owner, err = sc.Contact(row); err != nil {
+		return shown, err
+	}
+	if row.NextIsNull() {
+		row.Skip(sc.SubscriptionColumns)
+	} else {
+		sub, err := sc.Subscription(row)
+		if err != nil {
+			return shown, err
+		}
+		shown.Subscription = &sub
+	}
+	var packed string
+	if err := row.Scan(&shown.CatalogueSize, &packed); err != nil {
+		return shown, err
+	}
+	shown.Authorisation.Services, err = UnpackServices(packed)
+	return shown, err
+}
+
+// CollectSubscriptionsShown reads the rows of Tx.NetflixSubscriptionsShown:
+// each a subscription (columns columns, read by scan) and its redemptions
+// and prices packed as JSON.
+func CollectSubscriptionsShown(rows Rows, columns int, scan func(Scanner) (crmapi.NetflixSubscription, error)) ([]crmapi.NetflixShownSubscription, error) {
+	out := []crmapi.NetflixShownSubscription{}
+	row := New(columns + 2)
+	for rows.Next() {
+		if err := rows.Scan(row.Dest()...); err != nil {
+			return nil, err
+		}
+		var shown crmapi.NetflixShownSubscription
+		var err error
+		if shown.Subscription, err = scan(row); err != nil {
+			return nil, err
+		}
+		var promos, prices string
+		if err := row.Scan(&promos, &prices); err != nil {
+			return nil, err
+		}
+		if shown.Promotions, err = UnpackRedemptions(promos); err != nil {
+			return nil, err
+		}
+		if shown.Prices, err = UnpackPrices(prices); err != nil {
+			return nil, err
+		}
+		out = append(out, shown)
+	}
+	return out, rows.Err()
+}
