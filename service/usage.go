@@ -79,14 +79,16 @@ func (s *UsageService) Authorise(ctx context.Context, orgID string, n NewAuthori
 		// A test organisation's clock dates the hold and times its expiry.
 		now := p.org.Now(s.clock)
 		acctID := p.account.ID
-		if p.sub != nil {
-			sub, err := tx.SubscriptionByID(orgID, p.sub.ID)
+		sub := p.sub
+		if sub != nil {
+			cur, err := tx.SubscriptionByID(orgID, sub.ID)
 			if err != nil {
 				return err
 			}
-			if err := usable(p.account.AccountsReceivable, &sub); err != nil {
+			if err := usable(p.account.AccountsReceivable, &cur); err != nil {
 				return err
 			}
+			sub = &cur
 		}
 		if expired, err := expireAccount(tx, orgID, acctID, now); err != nil {
 			return err
@@ -130,8 +132,8 @@ func (s *UsageService) Authorise(ctx context.Context, orgID string, n NewAuthori
 		a := crmapi.UsageAuthorisation{ID: crmapi.NewID(), OrganisationID: orgID, Number: crmapi.FormatNumber("UA", seq),
 			AccountID: acctID, Amount: n.Amount, LifeCycleState: crmapi.AuthorisationBlocked,
 			AuthorisedAt: now, ExpiresAt: now.Add(p.set.Validity), Services: services}
-		if p.sub != nil {
-			a.SubscriptionID = p.sub.ID
+		if sub != nil {
+			a.SubscriptionID = sub.ID
 		}
 		if err := tx.CreateAuthorisation(a); err != nil {
 			return err
@@ -140,8 +142,8 @@ func (s *UsageService) Authorise(ctx context.Context, orgID string, n NewAuthori
 		// what the answer shows of it and its owner was read before.
 		ds := newDetails(tx, p.cat)
 		ds.accounts[acctID] = p.account
-		if p.sub != nil {
-			ds.subs[p.sub.ID] = p.sub
+		if sub != nil {
+			ds.subs[sub.ID] = sub
 		}
 		if d, err = ds.of(a); err != nil {
 			return err
