@@ -22,13 +22,16 @@ func (t *tx) AppendEvent(e crmapi.Event) (crmapi.Event, []crmapi.WebhookDelivery
 	if err != nil {
 		return e, nil, err
 	}
-	seq, err := t.NextNumber(e.OrganisationID, eventSeries)
+	// The counter and the event in one statement: from the counter's lock
+	// to the commit, every other write of the organisation that emits an
+	// event waits, so that section is kept to this statement and COMMIT.
+	err = t.queryRow(`WITH c AS (
+			INSERT INTO counters (organisation_id, name, value) VALUES ($2, $6, 1)
+			ON CONFLICT (organisation_id, name) DO UPDATE SET value = counters.value + 1 RETURNING value)
+		INSERT INTO events (id, organisation_id, sequence, type, data, created_at)
+		SELECT $1, $2, c.value, $3, $4, $5 FROM c RETURNING sequence`,
+		e.ID, e.OrganisationID, string(e.Type), string(e.Data), micros(e.CreatedAt), eventSeries).Scan(&e.Sequence)
 	if err != nil {
-		return e, nil, err
-	}
-	e.Sequence = seq
-	if _, err := t.exec(`INSERT INTO events (id, organisation_id, sequence, type, data, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		e.ID, e.OrganisationID, e.Sequence, string(e.Type), string(e.Data), micros(e.CreatedAt)); err != nil {
 		return e, nil, translate(err, "Event")
 	}
 	var ds []crmapi.WebhookDelivery
