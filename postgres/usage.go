@@ -24,32 +24,38 @@ func (t *tx) HoldFunds(orgID, accountID string, amount crmapi.Amount) (bool, err
 }
 
 func (t *tx) CreateAuthorisation(a crmapi.UsageAuthorisation) error {
-	err := t.insert("Usage authorisation", `INSERT INTO usage_authorisations (`+authorisationColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-		a.ID, a.OrganisationID, a.Number, a.AccountID, a.SubscriptionID, a.Amount.Units(), a.LifeCycleState,
+	insert := `INSERT INTO usage_authorisations (` + authorisationColumns + `)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`
+	args := []any{a.ID, a.OrganisationID, a.Number, a.AccountID, a.SubscriptionID, a.Amount.Units(), a.LifeCycleState,
 		micros(a.AuthorisedAt), micros(a.ExpiresAt), nullMicros(a.CompletedAt), nullMicros(a.CancelledAt),
-		nullMicros(a.ExpiredAt), a.CompletedByActionID, a.CancelledByUserID, a.UsedAmount.Units())
-	if err != nil {
-		return err
-	}
+		nullMicros(a.ExpiredAt), a.CompletedByActionID, a.CancelledByUserID, a.UsedAmount.Units()}
 	if len(a.Services) == 0 {
-		return nil
+		return t.insert("Usage authorisation", insert, args...)
 	}
-	// One statement for every service row: a create writes three or four,
-	// and each statement is a round trip (PostgreSQL) or a VM run (SQLite).
+	// The authorisation and every service row in one statement: a create
+	// writes three or four services, each statement is a round trip, and
+	// a create holds its account's row from the hold to the commit.
 	var q strings.Builder
-	q.WriteString(`INSERT INTO usage_authorisation_services (id, authorisation_id, position, target_kind,
-		target_id, maximum_amount, maximum_usage) VALUES `)
-	args := make([]any, 0, 7*len(a.Services))
+	q.WriteString(`WITH a AS (` + insert + ` ON CONFLICT DO NOTHING RETURNING id)
+		INSERT INTO usage_authorisation_services (id, authorisation_id, position, target_kind, target_id,
+			maximum_amount, maximum_usage)
+		SELECT v.id, a.id, v.position, v.target_kind, v.target_id, v.maximum_amount, v.maximum_usage
+		FROM a, (VALUES `)
 	for i, s := range a.Services {
 		if i > 0 {
 			q.WriteString(", ")
 		}
 		q.WriteString(servicesRow(len(args)))
-		args = append(args, s.ID, a.ID, i, s.Target.Kind, s.Target.ID, s.MaximumAmount.Units(), s.MaximumUsage.Units())
+		args = append(args, s.ID, i, string(s.Target.Kind), s.Target.ID, s.MaximumAmount.Units(), s.MaximumUsage.Units())
 	}
-	if _, err := t.exec(q.String(), args...); err != nil {
+	q.WriteString(`) AS v (id, position, target_kind, target_id, maximum_amount, maximum_usage)`)
+	tag, err := t.exec(q.String(), args...)
+	if err != nil {
 		return translate(err, "Usage authorisation service")
+	}
+	if tag.RowsAffected() == 0 {
+		// The authorisation was not inserted: its id or number exists.
+		return conflict("Usage authorisation")
 	}
 	return nil
 }
@@ -234,8 +240,9 @@ func (t *tx) UsageTotals(orgID, accountID string, from, to time.Time) ([]crmapi.
 	}, "Usage detail record")
 }
 
-// servicesRow is the placeholders of one usage_authorisation_services row
-// whose arguments start after the first n.
+// servicesRow is one typed row of CreateAuthorisation's VALUES list,
+// whose parameters start after the n before it: VALUES in a SELECT gets
+// no types from the table it feeds.
 func servicesRow(n int) string {
-	return fmt.Sprintf("($%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7)
+	return fmt.Sprintf("($%d::text, $%d::integer, $%d::text, $%d::text, $%d::bigint, $%d::bigint)", n+1, n+2, n+3, n+4, n+5, n+6)
 }
