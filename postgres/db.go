@@ -167,7 +167,7 @@ func (db *DB) View(ctx context.Context, fn func(crmapi.Tx) error) error {
 
 // Read runs fn's statements outside a transaction, each on a pooled
 // connection in its own implicit one: it saves the BEGIN and COMMIT round
-// trips for reads that are one statement.
+// trips (see crmapi.Store.Read for when that is right).
 func (db *DB) Read(ctx context.Context, fn func(crmapi.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err

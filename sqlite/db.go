@@ -176,8 +176,8 @@ func (db *DB) View(ctx context.Context, fn func(crmapi.Tx) error) error {
 }
 
 // Read runs fn's statements on reader connections outside a transaction,
-// each in its own implicit one: it saves BEGIN and COMMIT (two statements)
-// for reads that are one statement.
+// each in its own implicit one: it saves BEGIN and COMMIT, two statements
+// (see crmapi.Store.Read for when that is right).
 func (db *DB) Read(ctx context.Context, fn func(crmapi.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
