@@ -244,6 +244,19 @@ type ShownAuthorisation struct {
 	CatalogueSize int64
 }
 
+// AuthorisationContext is what a create reads before its write
+// transaction, as one statement read it.
+type AuthorisationContext struct {
+	Organisation Organisation
+	Account      AccountsReceivable
+	Owner        Contact
+	// Subscription is the one named, or, when the account was named, its
+	// only one; nil when it has none or several.
+	Subscription *Subscription
+	// CatalogueSize is the organisation's CatalogueSize.
+	CatalogueSize int64
+}
+
 // UsageStore is what a transaction offers for usage authorisations and
 // usage records. Lookups return NOT_FOUND when nothing matches in the
 // organisation.
@@ -271,6 +284,11 @@ type UsageStore interface {
 	// its id, or by its number when byNumber) with what every answer
 	// about it shows, so that usage_authorisations/show is one read.
 	AuthorisationShown(orgID, key string, byNumber bool) (ShownAuthorisation, error)
+	// AuthorisationContext reads, in one statement, what a create needs
+	// before its write: exactly one of account (by id, number or name) and
+	// subscription (by id or number) names the account. NOT_FOUND names
+	// the one given. Other fields are refused as INVALID_PARAMETER.
+	AuthorisationContext(orgID string, account, subscription *Ref) (AuthorisationContext, error)
 	// ListAuthorisations lists an account's authorisations by number.
 	ListAuthorisations(orgID, accountID string, offset, limit int) ([]UsageAuthorisation, error)
 	// EndAuthorisation moves the authorisation from BLOCKED to e.State and

@@ -184,33 +184,23 @@ type preparedAuthorisation struct {
 func (s *UsageService) prepareAuthorisation(ctx context.Context, orgID string, n NewAuthorisation) (preparedAuthorisation, error) {
 	var p preparedAuthorisation
 	err := s.store.Read(ctx, func(tx crmapi.Tx) (err error) {
-		if p.org, err = tx.OrganisationByID(orgID); err != nil {
-			return err
-		}
-		acct, sub, err := accountAndSubscription(tx, orgID, n.Account, n.Subscription, false)
+		c, err := tx.AuthorisationContext(orgID, n.Account, n.Subscription)
 		if err != nil {
 			return err
 		}
+		p.org, p.sub = c.Organisation, c.Subscription
+		acct := c.Account
 		if !n.Amount.FitsCurrency(acct.Currency) {
 			return crmapi.Invalid("authorisation_amount", "more decimals than "+acct.Currency+" has")
 		}
-		if err := usable(acct, sub); err != nil {
+		if err := usable(acct, p.sub); err != nil {
 			return err
 		}
-		p.sub = sub
-		ar, owner, err := tx.AccountWithOwner(orgID, acct.ID)
-		if err != nil {
-			return err
-		}
-		p.account = AccountDetail{AccountsReceivable: ar, Owner: owner}
+		p.account = AccountDetail{AccountsReceivable: acct, Owner: c.Owner}
 		if p.set, err = allowance(tx, orgID, acct.ID); err != nil {
 			return err
 		}
-		size, err := tx.CatalogueSize(orgID)
-		if err != nil {
-			return err
-		}
-		if p.cat, err = s.catalogueOfSize(ctx, orgID, size); err != nil {
+		if p.cat, err = s.catalogueOfSize(ctx, orgID, c.CatalogueSize); err != nil {
 			return err
 		}
 		if len(p.set.Limits) == 0 {

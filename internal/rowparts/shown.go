@@ -90,3 +90,53 @@ func CollectSubscriptionsShown(rows Rows, columns int, scan func(Scanner) (crmap
 	}
 	return out, rows.Err()
 }
+
+// ScanAuthorisationContext reads the row of Tx.AuthorisationContext: the
+// organisation, the account, its owner, the catalogue's size and the
+// subscription (all NULL when there is none to take). sc.Authorisation is
+// not used.
+func ScanAuthorisationContext(row *Row, sc AuthorisationScanners) (c crmapi.AuthorisationContext, err error) {
+	if c.Organisation, err = sc.Organisation(row); err != nil {
+		return c, err
+	}
+	if c.Account, err = sc.Account(row); err != nil {
+		return c, err
+	}
+	if c.Owner, err = sc.Contact(row); err != nil {
+		return c, err
+	}
+	if err := row.Scan(&c.CatalogueSize); err != nil {
+		return c, err
+	}
+	if !row.NextIsNull() {
+		sub, err := sc.Subscription(row)
+		if err != nil {
+			return c, err
+		}
+		c.Subscription = &sub
+	}
+	return c, nil
+}
+
+// AuthorisationContextSource is where Tx.AuthorisationContext finds the
+// account, in SQL both engines share (alias a; s for the subscription):
+// through the subscription named, or directly, joined to its only
+// subscription. where is the column key must equal; what names the table
+// a NOT_FOUND is about.
+func AuthorisationContextSource(account, subscription *crmapi.Ref) (from, where, key, what string, err error) {
+	if subscription != nil {
+		col, ok := map[string]string{"id": "s.id", "number": "s.number"}[subscription.Field]
+		if !ok {
+			return "", "", "", "", crmapi.Invalid("subscription_identifier."+subscription.Field, "use id or number")
+		}
+		return `subscriptions s JOIN accounts_receivable a ON a.organisation_id = s.organisation_id AND a.id = s.account_id`,
+			col, subscription.Value, "Subscription", nil
+	}
+	col, ok := map[string]string{"id": "a.id", "number": "a.number", "name": "a.name"}[account.Field]
+	if !ok {
+		return "", "", "", "", crmapi.Invalid("accounts_receivable_identifier."+account.Field, "use id, number or name")
+	}
+	return `accounts_receivable a LEFT JOIN subscriptions s ON s.organisation_id = a.organisation_id AND s.account_id = a.id
+		AND (SELECT count(*) FROM subscriptions x WHERE x.organisation_id = a.organisation_id AND x.account_id = a.id) = 1`,
+		col, account.Value, "Accounts receivable", nil
+}
