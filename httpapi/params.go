@@ -110,7 +110,7 @@ func checkJSON(data []byte, t reflect.Type, path string) error {
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	if err := walkJSON(dec, t, path); err != nil {
+	if err := locateMalformed(dec, path); err != nil {
 		return err
 	}
 	if _, err := dec.Token(); err != io.EOF {
@@ -119,7 +119,8 @@ func checkJSON(data []byte, t reflect.Type, path string) error {
 	return nil
 }
 
-// walkValid is walkJSON over well-formed JSON.
+// walkValid refuses, in well-formed JSON, duplicate keys at any depth and
+// keys the target type t does not have.
 func walkValid(v gjson.Result, t reflect.Type, path string) error {
 	var err error
 	switch {
@@ -197,59 +198,38 @@ func (ks *keySet) add(key string) bool {
 	return true
 }
 
-func walkJSON(dec *json.Decoder, t reflect.Type, path string) error {
+// locateMalformed walks malformed JSON token by token only to say where
+// it breaks; the keys of well-formed JSON are checked by walkValid.
+func locateMalformed(dec *json.Decoder, path string) error {
+	malformed := crmapi.Errorf(crmapi.InvalidParameter, "Invalid request body", "malformed JSON%s", at(path))
 	tok, err := dec.Token()
 	if err != nil {
-		return crmapi.Errorf(crmapi.InvalidParameter, "Invalid request body", "malformed JSON%s", at(path))
+		return malformed
 	}
 	d, ok := tok.(json.Delim)
 	if !ok {
 		return nil
 	}
-	t = deref(t)
 	switch d {
 	case '{':
-		fields := jsonFields(t)
-		seen := map[string]bool{}
 		for dec.More() {
 			kt, err := dec.Token()
 			if err != nil {
-				return crmapi.Errorf(crmapi.InvalidParameter, "Invalid request body", "malformed JSON%s", at(path))
+				return malformed
 			}
-			key := kt.(string)
-			sub := join(path, key)
-			if seen[key] {
-				return crmapi.Invalid(paramName(sub), "key "+strconv.Quote(key)+" given more than once")
-			}
-			seen[key] = true
-			var ft reflect.Type
-			switch {
-			case fields != nil:
-				f, ok := fields[key]
-				if !ok {
-					return crmapi.Invalid(paramName(sub), "unknown parameter")
-				}
-				ft = f.typ
-			case t != nil && t.Kind() == reflect.Map:
-				ft = t.Elem()
-			}
-			if err := walkJSON(dec, ft, sub); err != nil {
+			if err := locateMalformed(dec, join(path, kt.(string))); err != nil {
 				return err
 			}
 		}
 	case '[':
-		var et reflect.Type
-		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
-			et = t.Elem()
-		}
 		for i := 0; dec.More(); i++ {
-			if err := walkJSON(dec, et, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+			if err := locateMalformed(dec, fmt.Sprintf("%s[%d]", path, i)); err != nil {
 				return err
 			}
 		}
 	}
 	if _, err := dec.Token(); err != nil {
-		return crmapi.Errorf(crmapi.InvalidParameter, "Invalid request body", "malformed JSON%s", at(path))
+		return malformed
 	}
 	return nil
 }
