@@ -329,13 +329,26 @@ func cancelBlocked(tx crmapi.Tx, a crmapi.AccountsReceivable, userID string, now
 
 // resolveAuthorisation finds an authorisation by id or authorisation_id.
 func resolveAuthorisation(tx crmapi.Tx, orgID string, ref crmapi.Ref) (crmapi.UsageAuthorisation, error) {
-	switch ref.Field {
-	case "id":
-		return tx.AuthorisationByID(orgID, ref.Value)
-	case "authorisation_id":
+	byNumber, err := authorisationKey(ref)
+	switch {
+	case err != nil:
+		return crmapi.UsageAuthorisation{}, err
+	case byNumber:
 		return tx.AuthorisationByNumber(orgID, ref.Value)
 	}
-	return crmapi.UsageAuthorisation{}, crmapi.Invalid("usage_authorisation_identifier."+ref.Field, "use id or authorisation_id")
+	return tx.AuthorisationByID(orgID, ref.Value)
+}
+
+// authorisationKey tells how ref names an authorisation: by its id, or by
+// its number (authorisation_id).
+func authorisationKey(ref crmapi.Ref) (byNumber bool, err error) {
+	switch ref.Field {
+	case "id":
+		return false, nil
+	case "authorisation_id":
+		return true, nil
+	}
+	return false, crmapi.Invalid("usage_authorisation_identifier."+ref.Field, "use id or authorisation_id")
 }
 
 // Authorisation returns one authorisation. A BLOCKED one past its expiry
@@ -391,13 +404,9 @@ func (s *UsageService) Authorisation(ctx context.Context, orgID string, ref crma
 // its own: catalogue entries are only added, so a newer catalogue still
 // names every service of the authorisation.
 func (s *UsageService) shown(ctx context.Context, orgID string, ref crmapi.Ref) (d AuthorisationDetail, due bool, err error) {
-	var byNumber bool
-	switch ref.Field {
-	case "id":
-	case "authorisation_id":
-		byNumber = true
-	default:
-		return d, false, crmapi.Invalid("usage_authorisation_identifier."+ref.Field, "use id or authorisation_id")
+	byNumber, err := authorisationKey(ref)
+	if err != nil {
+		return d, false, err
 	}
 	var shown crmapi.ShownAuthorisation
 	err = s.store.Read(ctx, func(tx crmapi.Tx) error {
