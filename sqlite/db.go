@@ -279,20 +279,17 @@ func (t *tx) runner() runner {
 	return t.tx
 }
 
-// stmt returns query's cached statement (the transaction's handle on it,
-// which release closes), or nil to run query unprepared.
-func (t *tx) stmt(query string) (st *sql.Stmt, release func()) {
+// stmt returns query's cached statement, or nil to run query unprepared.
+// In a transaction it is the transaction's own handle on it, which the
+// caller closes (own); outside one it is the pool's, which stays open.
+func (t *tx) stmt(query string) (st *sql.Stmt, own bool) {
 	if t.stmts == nil {
-		return nil, nil
+		return nil, false
 	}
-	if st = t.stmts.get(query); st == nil {
-		return nil, nil
+	if st = t.stmts.get(query); st == nil || t.tx == nil {
+		return st, false
 	}
-	if t.tx == nil {
-		return st, func() {}
-	}
-	st = t.tx.Stmt(st)
-	return st, func() { st.Close() }
+	return t.tx.Stmt(st), true
 }
 
 func (t *tx) traced(query string, args []any) {
@@ -306,8 +303,10 @@ func (t *tx) exec(query string, args ...any) (sql.Result, error) {
 		return nil, err
 	}
 	t.traced(query, args)
-	if st, release := t.stmt(query); st != nil {
-		defer release()
+	if st, own := t.stmt(query); st != nil {
+		if own {
+			defer st.Close()
+		}
 		return st.Exec(args...)
 	}
 	return t.runner().Exec(query, args...)
@@ -318,10 +317,12 @@ func (t *tx) query(query string, args ...any) (*sql.Rows, error) {
 		return nil, err
 	}
 	t.traced(query, args)
-	if st, release := t.stmt(query); st != nil {
+	if st, own := t.stmt(query); st != nil {
 		// Closing the transaction's handle leaves open rows valid and the
 		// statement prepared on the connection.
-		defer release()
+		if own {
+			defer st.Close()
+		}
 		return st.Query(args...)
 	}
 	return t.runner().Query(query, args...)
@@ -334,8 +335,10 @@ func (t *tx) queryRow(query string, args ...any) *sql.Row {
 		return t.runner().QueryRowContext(t.ctx, query, args...)
 	}
 	t.traced(query, args)
-	if st, release := t.stmt(query); st != nil {
-		defer release()
+	if st, own := t.stmt(query); st != nil {
+		if own {
+			defer st.Close()
+		}
 		return st.QueryRow(args...)
 	}
 	return t.runner().QueryRow(query, args...)
