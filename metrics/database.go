@@ -23,7 +23,7 @@ var (
 	dbWaitSeconds = prometheus.NewDesc("crmapi_database_acquire_wait_seconds_total",
 		"Time callers spent waiting for a connection of the pool.", []string{"pool"}, nil)
 	dbWriteQueue = prometheus.NewDesc("crmapi_database_write_queue_depth",
-		"SQLite: write transactions waiting for the group committer. Lasting depth means writes arrive faster than the disk commits them.",
+		"Write transactions waiting for the group committer (SQLite's writer, PostgreSQL's write lanes). Lasting depth means writes arrive faster than the database commits them.",
 		nil, nil)
 )
 
@@ -69,6 +69,9 @@ func (c *databaseCollector) read() []prometheus.Metric {
 	switch s := c.store.(type) {
 	case interface{ Pool() *pgxpool.Pool }:
 		out = append(out, pgPoolMetrics("postgres", s.Pool().Stat())...)
+		if q, ok := c.store.(interface{ WriteQueueDepth() int }); ok {
+			out = append(out, prometheus.MustNewConstMetric(dbWriteQueue, prometheus.GaugeValue, float64(q.WriteQueueDepth())))
+		}
 	case interface {
 		Reader() *sql.DB
 		Writer() *sql.DB

@@ -15,6 +15,8 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	neturl "net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,6 +38,9 @@ type DB struct {
 	numbers *pgxpool.Pool
 	// trace, when set, sees every statement transactions run (crmapid explain).
 	trace func(query string, args []any)
+	// committer batches Updates into shared transactions; nil when the
+	// URL asks for write_lanes=0 (one transaction per Update).
+	committer *committer
 }
 
 // Trace makes f see every statement (and its arguments) that transactions
@@ -79,6 +84,10 @@ var _ crmapi.Store = (*DB)(nil)
 // migrates it to the newest schema. Several processes may open one
 // database at once: migrations run under an advisory lock.
 func Open(ctx context.Context, url string) (*DB, error) {
+	url, lanes, err := SplitURL(url)
+	if err != nil {
+		return nil, err
+	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parse url: %w", err)
@@ -111,7 +120,11 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: open numbers pool: %w", err)
 	}
-	return &DB{pool: pool, numbers: numbers}, nil
+	db := &DB{pool: pool, numbers: numbers}
+	if lanes > 0 {
+		db.committer = newCommitter(db, lanes)
+	}
+	return db, nil
 }
 
 // Engine returns "postgres".
@@ -119,6 +132,9 @@ func (db *DB) Engine() string { return "postgres" }
 
 // Close closes the pool, waiting for connections in use to be returned.
 func (db *DB) Close() error {
+	if db.committer != nil {
+		db.committer.close()
+	}
 	db.pool.Close()
 	if db.numbers != nil {
 		db.numbers.Close()
@@ -144,11 +160,38 @@ const defaultMaxConns = 16
 // retry; contention that outlasts this is reported, not hidden.
 const maxAttempts = 5
 
-// Update runs fn in one read-committed transaction and commits when fn
-// returns nil. It runs fn again, in a fresh transaction after a short
+// Update runs fn in a read-committed write transaction and commits when fn
+// returns nil: with write lanes (the default), in a savepoint of a
+// transaction it may share with concurrent Updates (see committer),
+// otherwise in a transaction of its own. It runs fn again, after a short
 // jittered pause, when PostgreSQL reports a serialization failure or a
-// deadlock, as crmapi.Store allows.
+// deadlock (or, in a shared transaction, a lock wait too long for it), as
+// crmapi.Store allows.
 func (db *DB) Update(ctx context.Context, fn func(crmapi.Tx) error) error {
+	if db.committer == nil {
+		return db.updateAlone(ctx, fn)
+	}
+	for attempt := 1; ; {
+		res := db.committer.update(ctx, fn)
+		if !res.retry {
+			return res.err
+		}
+		if res.cut {
+			continue
+		}
+		if attempt == maxAttempts {
+			return res.err
+		}
+		if err := pause(ctx, attempt); err != nil {
+			return err
+		}
+		attempt++
+	}
+}
+
+// updateAlone runs fn in a transaction of its own until it commits, fails
+// for good or runs out of attempts.
+func (db *DB) updateAlone(ctx context.Context, fn func(crmapi.Tx) error) error {
 	for attempt := 1; ; attempt++ {
 		err := db.runTx(ctx, pgx.TxOptions{}, fn)
 		if err == nil || !retryable(err) || attempt == maxAttempts {
@@ -227,6 +270,10 @@ type tx struct {
 	// tx is the transaction, or the pool outside one (DB.Read).
 	tx querier
 	db *DB
+	// caller, when set, is the context of the request whose statements
+	// run under ctx in a shared transaction: checked before each
+	// statement, it ends the request without touching the connection.
+	caller context.Context
 	// write tells a read-write transaction, whose reads of rows it may
 	// change lock them (see forUpdate).
 	write bool
@@ -258,24 +305,48 @@ func (t *tx) traced(query string, args []any) {
 
 func (t *tx) exec(query string, args ...any) (pgconn.CommandTag, error) {
 	t.traced(query, args)
+	if err := t.callerGone(); err != nil {
+		return pgconn.CommandTag{}, err
+	}
 	return t.tx.Exec(t.ctx, query, args...)
 }
 
 func (t *tx) query(query string, args ...any) (pgx.Rows, error) {
 	t.traced(query, args)
+	if err := t.callerGone(); err != nil {
+		return nil, err
+	}
 	return t.tx.Query(t.ctx, query, args...)
 }
 
 func (t *tx) queryRow(query string, args ...any) pgx.Row {
 	t.traced(query, args)
+	if err := t.callerGone(); err != nil {
+		return errRow{err}
+	}
 	return t.tx.QueryRow(t.ctx, query, args...)
 }
+
+// callerGone is the caller's context's error, when the request runs in a
+// shared transaction and its caller has given up.
+func (t *tx) callerGone() error {
+	if t.caller == nil {
+		return nil
+	}
+	return t.caller.Err()
+}
+
+// errRow is a row whose Scan reports err.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 // SQLSTATE codes the engine acts on.
 const (
 	uniqueViolation      = "23505"
 	serializationFailure = "40001"
 	deadlockDetected     = "40P01"
+	lockNotAvailable     = "55P03"
 )
 
 // sqlState returns the SQLSTATE of a server error in err's chain, or "".
@@ -310,3 +381,51 @@ func conflict(what string) error {
 
 // Pool returns the connection pool, for the job queue that shares the database.
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// defaultWriteLanes is how many batches of Updates run at once when the
+// URL gives no write_lanes (docs/architecture.md, "Group commit").
+const defaultWriteLanes = 1
+
+// SplitURL separates crmapi's own setting write_lanes from a database URL
+// (postgres://…?write_lanes=N) or key=value string, which pgx would
+// otherwise send to the server as a run-time parameter: it returns the
+// URL as pgx takes it and the number of write lanes.
+func SplitURL(dsn string) (string, int, error) {
+	lanes := defaultWriteLanes
+	parse := func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 64 {
+			return fmt.Errorf("postgres: write_lanes %q: want a whole number from 0 to 64", v)
+		}
+		lanes = n
+		return nil
+	}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		u, err := neturl.Parse(dsn)
+		if err != nil {
+			return "", 0, fmt.Errorf("postgres: parse url: %w", err)
+		}
+		q := u.Query()
+		if !q.Has("write_lanes") {
+			return dsn, lanes, nil
+		}
+		if err := parse(q.Get("write_lanes")); err != nil {
+			return "", 0, err
+		}
+		q.Del("write_lanes")
+		u.RawQuery = q.Encode()
+		return u.String(), lanes, nil
+	}
+	fields := strings.Fields(dsn)
+	kept := fields[:0]
+	for _, f := range fields {
+		if v, ok := strings.CutPrefix(f, "write_lanes="); ok {
+			if err := parse(v); err != nil {
+				return "", 0, err
+			}
+			continue
+		}
+		kept = append(kept, f)
+	}
+	return strings.Join(kept, " "), lanes, nil
+}

@@ -72,25 +72,41 @@ func TestSynchronousCommitOn(t *testing.T) {
 // Two transactions locking the same rows in opposite order deadlock;
 // PostgreSQL aborts one, and Update must run it again rather than fail.
 func TestUpdateRetriesDeadlock(t *testing.T) {
-	s := openFresh(t)
+	for _, lanes := range []string{"0", "2"} {
+		t.Run("write_lanes="+lanes, func(t *testing.T) { testUpdateRetriesDeadlock(t, lanes) })
+	}
+}
+
+func testUpdateRetriesDeadlock(t *testing.T, lanes string) {
+	s := mustOpen(t, withParam(mustFreshDatabase(t), "write_lanes", lanes))
 	a := storetest.MustTenant(t, s, "ACME")
 	b := storetest.MustTenant(t, s, "Globex")
 	var calls atomic.Int32
 	var bothLocked sync.WaitGroup
 	bothLocked.Add(2)
 	var firstAttempt [2]sync.Once
+	// The second Update is sent only once the first holds its first row,
+	// so that each runs in a transaction of its own, not in one batch.
+	firstLocked := make(chan struct{})
 	lockInOrder := func(i int, first, second crmapi.User) error {
 		return s.Update(context.Background(), func(tx crmapi.Tx) error {
 			calls.Add(1)
 			if err := tx.UpdateUser(first); err != nil {
 				return err
 			}
-			firstAttempt[i].Do(func() { bothLocked.Done(); bothLocked.Wait() })
+			firstAttempt[i].Do(func() {
+				if i == 0 {
+					close(firstLocked)
+				}
+				bothLocked.Done()
+				bothLocked.Wait()
+			})
 			return tx.UpdateUser(second)
 		})
 	}
 	errs := make(chan error, 2)
 	go func() { errs <- lockInOrder(0, a.User, b.User) }()
+	<-firstLocked
 	go func() { errs <- lockInOrder(1, b.User, a.User) }()
 	for range 2 {
 		if err := <-errs; err != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crmapi/crmapi/postgres"
 	"github.com/jackc/pgx/v5"
 	_ "modernc.org/sqlite" // the database/sql driver, to read the SQLite file the servers write
 )
@@ -63,7 +64,11 @@ func runChecks(ctx context.Context, env *benchEnv, bc benchConfig, dir string) b
 	const acks = `SELECT (SELECT count(*) FROM netflix_charges WHERE processed_ack_ref LIKE 'BENCH-%'),
 		(SELECT count(*) FROM netflix_references WHERE reference LIKE 'BENCH-%')`
 	if strings.HasPrefix(bc.Database, "postgres") {
-		conn, err := pgx.Connect(ctx, bc.Database)
+		dbURL, _, err := postgres.SplitURL(bc.Database)
+		var conn *pgx.Conn
+		if err == nil {
+			conn, err = pgx.Connect(ctx, dbURL)
+		}
 		if err != nil {
 			ch.Error = err.Error()
 			return ch

@@ -1,0 +1,252 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/crmapi/crmapi"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// maxBatch bounds how many write requests share one transaction. Each
+// request runs in a subtransaction, and PostgreSQL keeps the ids of at
+// most 64 subtransactions per session in shared memory: past that, every
+// other session's snapshot has to look subtransactions up in pg_subtrans,
+// which slows the whole server. 32 stays well inside.
+const maxBatch = 32
+
+// batchLockTimeout bounds how long a request in a batch waits for a row
+// lock. Two batches that each hold rows the other wants (another
+// process's batch, or another lane's) would otherwise stall both until
+// PostgreSQL's deadlock check, a second by default; instead the request
+// that waits too long is rolled back to its savepoint and runs again on
+// a later batch. A wait for a batch to commit is normally far shorter.
+const batchLockTimeout = "50ms"
+
+// writeRequest is one Update waiting for a lane.
+type writeRequest struct {
+	ctx  context.Context
+	fn   func(crmapi.Tx) error
+	done chan writeResult
+}
+
+// writeResult is a request's outcome. retry asks the caller to queue the
+// request again: nothing of it was committed, and PostgreSQL refused it
+// for a reason of timing (a deadlock, a serialization failure, a lock
+// wait past batchLockTimeout) or its batch ended before it ran; cut tells
+// the latter, which costs the request none of its attempts.
+type writeResult struct {
+	err   error
+	panic any
+	retry bool
+	cut   bool
+}
+
+// committer runs write transactions in lanes, each a goroutine with one
+// pooled connection at a time. Requests that arrive while the lanes are
+// busy queue up and share a lane's next transaction: each runs inside its
+// own SAVEPOINT, so a request that fails is rolled back alone and never
+// fails or changes its neighbours, and every request is answered only
+// after the shared COMMIT is durable (synchronous_commit=on). Under no
+// load a batch is one request: there is no waiting for company.
+//
+// A batch saves each request the BEGIN and COMMIT round trips and the
+// wait for its own WAL flush, and it takes the organisation's event
+// counter once for all its requests instead of handing it from one
+// transaction to the next, each hand-over waiting for a commit.
+type committer struct {
+	pool  *pgxpool.Pool
+	db    *DB
+	queue chan *writeRequest
+	stop  chan struct{}
+	lanes sync.WaitGroup
+	once  sync.Once
+}
+
+func newCommitter(db *DB, lanes int) *committer {
+	c := &committer{pool: db.pool, db: db, queue: make(chan *writeRequest, 4*maxBatch), stop: make(chan struct{})}
+	for range lanes {
+		c.lanes.Go(c.loop)
+	}
+	return c
+}
+
+var (
+	errClosed   = errors.New("postgres: store closed")
+	errBatchCut = errors.New("postgres: batch ended before the request ran")
+)
+
+// update queues fn and waits for its outcome.
+func (c *committer) update(ctx context.Context, fn func(crmapi.Tx) error) writeResult {
+	req := &writeRequest{ctx: ctx, fn: fn, done: make(chan writeResult, 1)}
+	select {
+	case c.queue <- req:
+	case <-ctx.Done():
+		return writeResult{err: ctx.Err()}
+	case <-c.stop:
+		return writeResult{err: errClosed}
+	}
+	// Once queued the request is always answered, even if ctx ends: its
+	// outcome (committed or not) must be known to the caller.
+	res := <-req.done
+	if res.panic != nil {
+		panic(res.panic)
+	}
+	return res
+}
+
+func (c *committer) close() {
+	c.once.Do(func() { close(c.stop) })
+	c.lanes.Wait()
+	// Lanes have stopped taking requests; answer what is still queued.
+	for {
+		select {
+		case req := <-c.queue:
+			req.done <- writeResult{err: errClosed}
+		default:
+			return
+		}
+	}
+}
+
+// loop is one lane: it takes whatever has queued, up to maxBatch, and
+// runs it as one transaction.
+func (c *committer) loop() {
+	batch := make([]*writeRequest, 0, maxBatch)
+	for {
+		batch = batch[:0]
+		select {
+		case req := <-c.queue:
+			batch = append(batch, req)
+		case <-c.stop:
+			return
+		}
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case req := <-c.queue:
+				batch = append(batch, req)
+			default:
+				break fill
+			}
+		}
+		results := c.run(batch)
+		for i, req := range batch {
+			req.done <- results[i]
+		}
+	}
+}
+
+// run executes one batch in one transaction on one connection and returns
+// each request's outcome.
+func (c *committer) run(batch []*writeRequest) []writeResult {
+	results := make([]writeResult, len(batch))
+	live := 0
+	for i, req := range batch {
+		if err := req.ctx.Err(); err != nil {
+			results[i] = writeResult{err: err}
+			continue
+		}
+		live++
+	}
+	if live == 0 {
+		return results
+	}
+	// One background context for the shared transaction: one caller's
+	// cancelled context must not abort its neighbours' statements (pgx
+	// may close a connection whose query is cancelled). Each request's
+	// own context is still checked before each of its statements.
+	ctx := context.Background()
+	// failAll answers every request not already refused by its own fn.
+	// Before COMMIT is sent nothing of the batch is committed, so each
+	// may run again on its own; a COMMIT that fails may or may not have
+	// committed, unless PostgreSQL says it rolled back.
+	failAll := func(err error, retry bool) []writeResult {
+		for i := range results {
+			if results[i].err == nil && results[i].panic == nil {
+				results[i] = writeResult{err: err, retry: retry}
+			}
+		}
+		return results
+	}
+	conn, err := c.pool.Acquire(ctx)
+	if err != nil {
+		return failAll(fmt.Errorf("postgres: acquire: %w", err), true)
+	}
+	// A connection released inside a transaction (after a failure below)
+	// is closed by the pool, never reused.
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "BEGIN; SET LOCAL lock_timeout = '"+batchLockTimeout+"'; SAVEPOINT request"); err != nil {
+		return failAll(fmt.Errorf("postgres: begin: %w", err), true)
+	}
+	committed := 0
+	// fresh tells that the savepoint holds no request's work: just made,
+	// or rolled back to (ROLLBACK TO keeps the savepoint).
+	fresh := true
+	for i, req := range batch {
+		if results[i].err != nil {
+			continue
+		}
+		if !fresh {
+			if _, err := conn.Exec(ctx, "RELEASE SAVEPOINT request; SAVEPOINT request"); err != nil {
+				return failAll(fmt.Errorf("postgres: savepoint: %w", err), true)
+			}
+		}
+		results[i] = c.runOne(req, conn)
+		if results[i].err == nil && results[i].panic == nil {
+			committed++
+			fresh = false
+			continue
+		}
+		if _, err := conn.Exec(ctx, "ROLLBACK TO SAVEPOINT request"); err != nil {
+			// The connection is gone or the transaction broken: nothing
+			// of the batch can commit.
+			return failAll(fmt.Errorf("postgres: rollback to savepoint: %w", err), true)
+		}
+		fresh = true
+		if results[i].retry {
+			// Another transaction holds rows this batch wants: the
+			// requests still to run would likely wait for them too, one
+			// after another. Commit what has run; the rest queue again.
+			for j := i + 1; j < len(batch); j++ {
+				if results[j].err == nil {
+					results[j] = writeResult{err: errBatchCut, retry: true, cut: true}
+				}
+			}
+			break
+		}
+	}
+	if committed == 0 {
+		_, _ = conn.Exec(ctx, "ROLLBACK")
+		return results
+	}
+	if _, err := conn.Exec(ctx, "COMMIT"); err != nil {
+		return failAll(fmt.Errorf("postgres: commit: %w", err), retryable(err))
+	}
+	return results
+}
+
+// runOne runs one request's fn inside the batch's current savepoint.
+func (c *committer) runOne(req *writeRequest, conn *pgxpool.Conn) (res writeResult) {
+	defer func() {
+		if p := recover(); p != nil {
+			res = writeResult{panic: p}
+		}
+	}()
+	err := req.fn(&tx{ctx: context.Background(), caller: req.ctx, tx: conn, db: c.db, write: true})
+	if err != nil && (retryable(err) || sqlState(err) == lockNotAvailable) {
+		return writeResult{err: err, retry: true}
+	}
+	return writeResult{err: err}
+}
+
+// WriteQueueDepth is how many Updates wait for a write lane. A depth that
+// stays above zero means writes arrive faster than the lanes commit them.
+func (db *DB) WriteQueueDepth() int {
+	if db.committer == nil {
+		return 0
+	}
+	return len(db.committer.queue)
+}
