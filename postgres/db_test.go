@@ -25,6 +25,13 @@ func openFresh(tb testing.TB) crmapi.Store { return mustOpen(tb, mustFreshDataba
 
 func TestStore(t *testing.T) { storetest.Run(t, openFresh) }
 
+// write_lanes=0 (a transaction per Update) keeps every behaviour too.
+func TestStoreOneTransactionPerUpdate(t *testing.T) {
+	storetest.Run(t, func(tb testing.TB) crmapi.Store {
+		return mustOpen(tb, withParam(mustFreshDatabase(tb), "write_lanes", "0"))
+	})
+}
+
 // Several crmapid processes starting at once on an empty database must all
 // come up: the advisory lock makes them migrate one after another.
 func TestConcurrentOpenMigratesOnce(t *testing.T) {
