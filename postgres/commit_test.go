@@ -146,3 +146,27 @@ func withParam(dbURL, key, value string) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
+
+// BenchmarkUpdateParallel compares one write lane with a transaction per
+// Update on one hot counter row, 32 writers at a time on two cores:
+// go test -run XXX -bench UpdateParallel ./postgres (with CRMAPI_TEST_POSTGRES_URL).
+func BenchmarkUpdateParallel(b *testing.B) {
+	for _, lanes := range []string{"1", "0"} {
+		b.Run("write_lanes="+lanes, func(b *testing.B) {
+			db := mustOpen(b, withParam(mustFreshDatabase(b), "write_lanes", lanes))
+			tn := storetest.MustTenant(b, db, "ACME")
+			b.SetParallelism(16)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if err := db.Update(context.Background(), func(tx crmapi.Tx) error {
+						_, err := tx.NextNumber(tn.Org.ID, "X")
+						return err
+					}); err != nil {
+						b.Error(err)
+					}
+				}
+			})
+		})
+	}
+}
