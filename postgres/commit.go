@@ -4,9 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
-	"github.com/crmapi/crmapi"
+	"github.com/crmapi/crmapi/internal/groupcommit"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -25,25 +24,6 @@ const maxBatch = 32
 // a later batch. A wait for a batch to commit is normally far shorter.
 const batchLockTimeout = "50ms"
 
-// writeRequest is one Update waiting for a lane.
-type writeRequest struct {
-	ctx  context.Context
-	fn   func(crmapi.Tx) error
-	done chan writeResult
-}
-
-// writeResult is a request's outcome. retry asks the caller to queue the
-// request again: nothing of it was committed, and PostgreSQL refused it
-// for a reason of timing (a deadlock, a serialization failure, a lock
-// wait past batchLockTimeout) or its batch ended before it ran; cut tells
-// the latter, which costs the request none of its attempts.
-type writeResult struct {
-	err   error
-	panic any
-	retry bool
-	cut   bool
-}
-
 // committer runs write transactions in lanes, each a goroutine with one
 // pooled connection at a time. Requests that arrive while the lanes are
 // busy queue up and share a lane's next transaction: each runs inside its
@@ -59,17 +39,12 @@ type writeResult struct {
 type committer struct {
 	pool  *pgxpool.Pool
 	db    *DB
-	queue chan *writeRequest
-	stop  chan struct{}
-	lanes sync.WaitGroup
-	once  sync.Once
+	queue *groupcommit.Queue
 }
 
 func newCommitter(db *DB, lanes int) *committer {
-	c := &committer{pool: db.pool, db: db, queue: make(chan *writeRequest, 4*maxBatch), stop: make(chan struct{})}
-	for range lanes {
-		c.lanes.Go(c.loop)
-	}
+	c := &committer{pool: db.pool, db: db}
+	c.queue = groupcommit.New(maxBatch, lanes, errClosed, c.run)
 	return c
 }
 
@@ -78,79 +53,10 @@ var (
 	errBatchCut = errors.New("postgres: batch ended before the request ran")
 )
 
-// update queues fn and waits for its outcome.
-func (c *committer) update(ctx context.Context, fn func(crmapi.Tx) error) writeResult {
-	req := &writeRequest{ctx: ctx, fn: fn, done: make(chan writeResult, 1)}
-	select {
-	case c.queue <- req:
-	case <-ctx.Done():
-		return writeResult{err: ctx.Err()}
-	case <-c.stop:
-		return writeResult{err: errClosed}
-	}
-	// Once queued the request is always answered, even if ctx ends: its
-	// outcome (committed or not) must be known to the caller.
-	res := <-req.done
-	if res.panic != nil {
-		panic(res.panic)
-	}
-	return res
-}
-
-func (c *committer) close() {
-	c.once.Do(func() { close(c.stop) })
-	c.lanes.Wait()
-	// Lanes have stopped taking requests; answer what is still queued.
-	for {
-		select {
-		case req := <-c.queue:
-			req.done <- writeResult{err: errClosed}
-		default:
-			return
-		}
-	}
-}
-
-// loop is one lane: it takes whatever has queued, up to maxBatch, and
-// runs it as one transaction.
-func (c *committer) loop() {
-	batch := make([]*writeRequest, 0, maxBatch)
-	for {
-		batch = batch[:0]
-		select {
-		case req := <-c.queue:
-			batch = append(batch, req)
-		case <-c.stop:
-			return
-		}
-	fill:
-		for len(batch) < maxBatch {
-			select {
-			case req := <-c.queue:
-				batch = append(batch, req)
-			default:
-				break fill
-			}
-		}
-		results := c.run(batch)
-		for i, req := range batch {
-			req.done <- results[i]
-		}
-	}
-}
-
 // run executes one batch in one transaction on one connection and returns
 // each request's outcome.
-func (c *committer) run(batch []*writeRequest) []writeResult {
-	results := make([]writeResult, len(batch))
-	live := 0
-	for i, req := range batch {
-		if err := req.ctx.Err(); err != nil {
-			results[i] = writeResult{err: err}
-			continue
-		}
-		live++
-	}
+func (c *committer) run(batch []*groupcommit.Request) []groupcommit.Result {
+	results, live := groupcommit.Live(batch)
 	if live == 0 {
 		return results
 	}
@@ -161,12 +67,12 @@ func (c *committer) run(batch []*writeRequest) []writeResult {
 	ctx := context.Background()
 	// failAll answers every request not already refused by its own fn.
 	// Before COMMIT is sent nothing of the batch is committed, so each
-	// may run again on its own; a COMMIT that fails may or may not have
+	// may be queued again; a COMMIT that fails may or may not have
 	// committed, unless PostgreSQL says it rolled back.
-	failAll := func(err error, retry bool) []writeResult {
+	failAll := func(err error, retry bool) []groupcommit.Result {
 		for i := range results {
-			if results[i].err == nil && results[i].panic == nil {
-				results[i] = writeResult{err: err, retry: retry}
+			if results[i].OK() {
+				results[i] = groupcommit.Result{Err: err, Retry: retry}
 			}
 		}
 		return results
@@ -186,7 +92,7 @@ func (c *committer) run(batch []*writeRequest) []writeResult {
 	// or rolled back to (ROLLBACK TO keeps the savepoint).
 	fresh := true
 	for i, req := range batch {
-		if results[i].err != nil {
+		if results[i].Err != nil {
 			continue
 		}
 		if !fresh {
@@ -195,7 +101,7 @@ func (c *committer) run(batch []*writeRequest) []writeResult {
 			}
 		}
 		results[i] = c.runOne(req, conn)
-		if results[i].err == nil && results[i].panic == nil {
+		if results[i].OK() {
 			committed++
 			fresh = false
 			continue
@@ -206,13 +112,13 @@ func (c *committer) run(batch []*writeRequest) []writeResult {
 			return failAll(fmt.Errorf("postgres: rollback to savepoint: %w", err), true)
 		}
 		fresh = true
-		if results[i].retry {
+		if results[i].Retry {
 			// Another transaction holds rows this batch wants: the
 			// requests still to run would likely wait for them too, one
 			// after another. Commit what has run; the rest queue again.
 			for j := i + 1; j < len(batch); j++ {
-				if results[j].err == nil {
-					results[j] = writeResult{err: errBatchCut, retry: true, cut: true}
+				if results[j].Err == nil {
+					results[j] = groupcommit.Result{Err: errBatchCut, Retry: true, Cut: true}
 				}
 			}
 			break
@@ -229,17 +135,17 @@ func (c *committer) run(batch []*writeRequest) []writeResult {
 }
 
 // runOne runs one request's fn inside the batch's current savepoint.
-func (c *committer) runOne(req *writeRequest, conn *pgxpool.Conn) (res writeResult) {
+func (c *committer) runOne(req *groupcommit.Request, conn *pgxpool.Conn) (res groupcommit.Result) {
 	defer func() {
 		if p := recover(); p != nil {
-			res = writeResult{panic: p}
+			res = groupcommit.Result{Panic: p}
 		}
 	}()
-	err := req.fn(&tx{ctx: context.Background(), caller: req.ctx, tx: conn, db: c.db, write: true})
+	err := req.Fn(&tx{ctx: context.Background(), caller: req.Ctx, tx: conn, db: c.db, write: true})
 	if err != nil && (retryable(err) || sqlState(err) == lockNotAvailable) {
-		return writeResult{err: err, retry: true}
+		return groupcommit.Result{Err: err, Retry: true}
 	}
-	return writeResult{err: err}
+	return groupcommit.Result{Err: err}
 }
 
 // WriteQueueDepth is how many Updates wait for a write lane. A depth that
@@ -248,5 +154,5 @@ func (db *DB) WriteQueueDepth() int {
 	if db.committer == nil {
 		return 0
 	}
-	return len(db.committer.queue)
+	return db.committer.queue.Depth()
 }

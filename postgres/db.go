@@ -133,7 +133,7 @@ func (db *DB) Engine() string { return "postgres" }
 // Close closes the pool, waiting for connections in use to be returned.
 func (db *DB) Close() error {
 	if db.committer != nil {
-		db.committer.close()
+		db.committer.queue.Close()
 	}
 	db.pool.Close()
 	if db.numbers != nil {
@@ -172,15 +172,15 @@ func (db *DB) Update(ctx context.Context, fn func(crmapi.Tx) error) error {
 		return db.updateAlone(ctx, fn)
 	}
 	for attempt := 1; ; {
-		res := db.committer.update(ctx, fn)
-		if !res.retry {
-			return res.err
+		res := db.committer.queue.Submit(ctx, fn)
+		if !res.Retry {
+			return res.Err
 		}
-		if res.cut {
+		if res.Cut {
 			continue
 		}
 		if attempt == maxAttempts {
-			return res.err
+			return res.Err
 		}
 		if err := pause(ctx, attempt); err != nil {
 			return err

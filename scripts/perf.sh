@@ -77,6 +77,10 @@ if psql "$PG/postgres" -qc 'SELECT 1' >/dev/null 2>&1; then
   CRMAPI_TEST_POSTGRES_URL="$PG/postgres?sslmode=disable" go test -run XXX -bench 'Shows' -benchmem ./postgres | tee -a "$OUT/shows.txt"
 fi
 go test -run XXX -bench 'Show' -benchmem ./service | tee -a "$OUT/shows.txt"
+if psql "$PG/postgres" -qc 'SELECT 1' >/dev/null 2>&1; then
+  echo "== PostgreSQL group commit: one write lane against a transaction per Update, one hot row"
+  CRMAPI_TEST_POSTGRES_URL="$PG/postgres?sslmode=disable" go test -run XXX -bench 'UpdateParallel' ./postgres | tee "$OUT/group-commit.txt"
+fi
 
 echo "== Targets"
 scripts/perf-targets.sh "$OUT" | tee "$OUT/targets.txt"

@@ -5,25 +5,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/crmapi/crmapi"
+	"github.com/crmapi/crmapi/internal/groupcommit"
 )
 
 // maxBatch bounds how many write requests share one commit.
 const maxBatch = 64
-
-// writeRequest is one Update waiting for the committer.
-type writeRequest struct {
-	ctx  context.Context
-	fn   func(crmapi.Tx) error
-	done chan writeResult
-}
-
-type writeResult struct {
-	err   error
-	panic any
-}
 
 // committer runs every write transaction. Requests that arrive while a
 // commit (an fsync) is under way queue up and then share the next
@@ -35,15 +23,12 @@ type writeResult struct {
 type committer struct {
 	db    *sql.DB
 	stmts *stmtCache
-	queue chan *writeRequest
-	stop  chan struct{}
-	done  chan struct{}
-	once  sync.Once
+	queue *groupcommit.Queue
 }
 
 func newCommitter(db *sql.DB, stmts *stmtCache) *committer {
-	c := &committer{db: db, stmts: stmts, queue: make(chan *writeRequest, 4*maxBatch), stop: make(chan struct{}), done: make(chan struct{})}
-	go c.loop()
+	c := &committer{db: db, stmts: stmts}
+	c.queue = groupcommit.New(maxBatch, 1, errClosed, c.run)
 	return c
 }
 
@@ -51,151 +36,87 @@ var errClosed = errors.New("sqlite: store closed")
 
 // update queues fn and waits for its outcome.
 func (c *committer) update(ctx context.Context, fn func(crmapi.Tx) error) error {
-	req := &writeRequest{ctx: ctx, fn: fn, done: make(chan writeResult, 1)}
-	select {
-	case c.queue <- req:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-c.stop:
-		return errClosed
-	}
-	// Once queued the request is always answered, even if ctx ends: its
-	// outcome (committed or not) must be known to the caller.
-	res := <-req.done
-	if res.panic != nil {
-		panic(res.panic)
-	}
-	return res.err
+	return c.queue.Submit(ctx, fn).Err
 }
 
-func (c *committer) close() {
-	c.once.Do(func() { close(c.stop) })
-	<-c.done
-}
-
-func (c *committer) loop() {
-	defer close(c.done)
-	batch := make([]*writeRequest, 0, maxBatch)
-	for {
-		batch = batch[:0]
-		select {
-		case req := <-c.queue:
-			batch = append(batch, req)
-		case <-c.stop:
-			c.drain()
-			return
-		}
-	fill:
-		for len(batch) < maxBatch {
-			select {
-			case req := <-c.queue:
-				batch = append(batch, req)
-			default:
-				break fill
-			}
-		}
-		c.run(batch)
-	}
-}
-
-// drain answers requests still queued at close.
-func (c *committer) drain() {
-	for {
-		select {
-		case req := <-c.queue:
-			req.done <- writeResult{err: errClosed}
-		default:
-			return
-		}
-	}
-}
+func (c *committer) close() { c.queue.Close() }
 
 // run executes one batch in one transaction.
-func (c *committer) run(batch []*writeRequest) {
-	results := make([]writeResult, len(batch))
-	live := batch[:0:0]
-	for i, req := range batch {
-		if err := req.ctx.Err(); err != nil {
-			results[i] = writeResult{err: err}
-			continue
-		}
-		live = append(live, req)
-	}
-	if len(live) == 0 {
-		deliver(batch, results)
-		return
+func (c *committer) run(batch []*groupcommit.Request) []groupcommit.Result {
+	results, live := groupcommit.Live(batch)
+	if live == 0 {
+		return results
 	}
 	// One background context for the shared transaction: one caller's
 	// cancelled context must not abort its neighbours' commit.
 	ctx := context.Background()
-	sqlTx, err := c.db.BeginTx(ctx, nil)
-	if err != nil {
+	failAll := func(err error) []groupcommit.Result {
 		for i := range results {
-			if results[i].err == nil {
-				results[i].err = fmt.Errorf("sqlite: begin: %w", err)
+			if results[i].OK() {
+				results[i].Err = err
 			}
 		}
-		deliver(batch, results)
-		return
+		return results
+	}
+	sqlTx, err := c.db.BeginTx(ctx, nil)
+	if err != nil {
+		return failAll(fmt.Errorf("sqlite: begin: %w", err))
 	}
 	anyOK := false
 	for i, req := range batch {
-		if results[i].err != nil {
+		if results[i].Err != nil {
 			continue
 		}
-		results[i] = runSavepoint(req, sqlTx, c.stmts)
-		if results[i].err == nil && results[i].panic == nil {
-			anyOK = true
+		var broken error
+		results[i], broken = runSavepoint(req, sqlTx, c.stmts)
+		if broken != nil {
+			// The request's changes could not be undone alone: none of
+			// the batch may commit.
+			_ = sqlTx.Rollback()
+			return failAll(broken)
 		}
+		anyOK = anyOK || results[i].OK()
 	}
 	if !anyOK {
 		_ = sqlTx.Rollback()
-		deliver(batch, results)
-		return
+		return results
 	}
 	if err := sqlTx.Commit(); err != nil {
 		_ = sqlTx.Rollback()
-		for i := range results {
-			if results[i].err == nil && results[i].panic == nil {
-				results[i].err = fmt.Errorf("sqlite: commit: %w", err)
-			}
-		}
+		return failAll(fmt.Errorf("sqlite: commit: %w", err))
 	}
-	deliver(batch, results)
-}
-
-func deliver(batch []*writeRequest, results []writeResult) {
-	for i, req := range batch {
-		req.done <- results[i]
-	}
+	return results
 }
 
 // runSavepoint runs one request's fn inside a savepoint of the shared
 // transaction, undoing exactly its own changes when it fails or panics.
-func runSavepoint(req *writeRequest, sqlTx *sql.Tx, stmts *stmtCache) (res writeResult) {
+// broken reports a savepoint that could not be rolled back or released:
+// the shared transaction then holds changes it must not commit.
+func runSavepoint(req *groupcommit.Request, sqlTx *sql.Tx, stmts *stmtCache) (res groupcommit.Result, broken error) {
 	ctx := context.Background()
 	if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT req"); err != nil {
-		return writeResult{err: fmt.Errorf("sqlite: savepoint: %w", err)}
+		return groupcommit.Result{}, fmt.Errorf("sqlite: savepoint: %w", err)
 	}
 	ok := false
 	defer func() {
 		if p := recover(); p != nil {
-			res = writeResult{panic: p}
+			res = groupcommit.Result{Panic: p}
 		}
 		if !ok {
-			if _, err := sqlTx.ExecContext(ctx, "ROLLBACK TO req"); err != nil && res.panic == nil && res.err == nil {
-				res.err = fmt.Errorf("sqlite: rollback to savepoint: %w", err)
+			if _, err := sqlTx.ExecContext(ctx, "ROLLBACK TO req"); err != nil {
+				broken = fmt.Errorf("sqlite: rollback to savepoint: %w", err)
+				return
 			}
 		}
-		if _, err := sqlTx.ExecContext(ctx, "RELEASE req"); err != nil && res.err == nil && res.panic == nil {
-			res.err = fmt.Errorf("sqlite: release savepoint: %w", err)
+		if _, err := sqlTx.ExecContext(ctx, "RELEASE req"); err != nil {
+			broken = fmt.Errorf("sqlite: release savepoint: %w", err)
 		}
 	}()
 	// The request's own context still bounds its statements (checked
 	// before each one, see tx).
-	if err := req.fn(&tx{ctx: req.ctx, tx: sqlTx, stmts: stmts}); err != nil {
-		return writeResult{err: err}
+	if err := req.Fn(&tx{ctx: req.Ctx, tx: sqlTx, stmts: stmts}); err != nil {
+		return groupcommit.Result{Err: err}, nil
 	}
 	ok = true
-	return writeResult{}
+	return groupcommit.Result{}, nil
 }

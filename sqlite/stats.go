@@ -14,5 +14,5 @@ func (db *DB) WriteQueueDepth() int {
 	if db.committer == nil {
 		return 0
 	}
-	return len(db.committer.queue)
+	return db.committer.queue.Depth()
 }
