@@ -51,6 +51,9 @@ func newCommitter(db *DB, lanes int) *committer {
 var (
 	errClosed   = errors.New("postgres: store closed")
 	errBatchCut = errors.New("postgres: batch ended before the request ran")
+	// errCommitRolledBack answers a request that returned nil over a
+	// failed statement, which PostgreSQL would roll back at COMMIT.
+	errCommitRolledBack = errors.New("postgres: commit: the transaction was rolled back")
 )
 
 // run executes one batch in one transaction on one connection and returns
@@ -101,6 +104,11 @@ func (c *committer) run(batch []*groupcommit.Request) []groupcommit.Result {
 			}
 		}
 		results[i] = c.runOne(req, conn)
+		if results[i].OK() && conn.Conn().PgConn().TxStatus() == 'E' {
+			// fn returned nil over a statement that failed: alone, its
+			// COMMIT would have rolled back.
+			results[i] = groupcommit.Result{Err: errCommitRolledBack}
+		}
 		if results[i].OK() {
 			committed++
 			fresh = false
@@ -128,8 +136,15 @@ func (c *committer) run(batch []*groupcommit.Request) []groupcommit.Result {
 		_, _ = conn.Exec(ctx, "ROLLBACK")
 		return results
 	}
-	if _, err := conn.Exec(ctx, "COMMIT"); err != nil {
+	tag, err := conn.Exec(ctx, "COMMIT")
+	if err != nil {
 		return failAll(fmt.Errorf("postgres: commit: %w", err), retryable(err))
+	}
+	if tag.String() != "COMMIT" {
+		// PostgreSQL answers COMMIT of a failed transaction with
+		// ROLLBACK: a request swallowed a statement's error. Nothing
+		// committed.
+		return failAll(errCommitRolledBack, true)
 	}
 	return results
 }

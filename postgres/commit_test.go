@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"sync"
 	"testing"
@@ -167,6 +168,47 @@ func BenchmarkUpdateParallel(b *testing.B) {
 					}
 				}
 			})
+		})
+	}
+}
+
+// A body that returns nil over a failed statement is refused, as its
+// COMMIT would be alone; the Updates beside it in its batch commit.
+func TestSwallowedStatementErrorFailsOnlyItsUpdate(t *testing.T) {
+	for _, lanes := range []string{"1", "0"} {
+		t.Run("write_lanes="+lanes, func(t *testing.T) {
+			db := mustOpen(t, withParam(mustFreshDatabase(t), "write_lanes", lanes))
+			tn := storetest.MustTenant(t, db, "ACME")
+			const n = 30
+			var wg sync.WaitGroup
+			errs := make([]error, n)
+			for i := range n {
+				wg.Go(func() {
+					errs[i] = db.Update(context.Background(), func(tx crmapi.Tx) error {
+						if err := tx.CreateUnit(crmapi.Unit{ID: crmapi.NewID(), OrganisationID: tn.Org.ID, Name: fmt.Sprintf("unit-%02d", i), CreatedAt: storetest.T0}); err != nil {
+							return err
+						}
+						if i%5 == 0 {
+							postgres.FailAStatement(tx)
+						}
+						return nil
+					})
+				})
+			}
+			wg.Wait()
+			for i, err := range errs {
+				if (err != nil) != (i%5 == 0) {
+					t.Errorf("update %d: %v", i, err)
+				}
+			}
+			var units []crmapi.Unit
+			if err := db.View(context.Background(), func(tx crmapi.Tx) error {
+				var err error
+				units, err = tx.ListUnits(tn.Org.ID)
+				return err
+			}); err != nil || len(units) != 1+n-n/5 {
+				t.Fatalf("%d units, %v; want %d", len(units), err, 1+n-n/5)
+			}
 		})
 	}
 }

@@ -24,3 +24,9 @@ func TransactionID(t crmapi.Tx) (int64, error) {
 
 // DefaultWriteLanes exposes defaultWriteLanes to the tests.
 const DefaultWriteLanes = defaultWriteLanes
+
+// FailAStatement runs a statement that fails and ignores its error, as a
+// careless transaction body would.
+func FailAStatement(t crmapi.Tx) {
+	_, _ = t.(*tx).exec(`SELECT 1/0`)
+}
