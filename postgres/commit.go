@@ -37,13 +37,12 @@ const batchLockTimeout = "50ms"
 // counter once for all its requests instead of handing it from one
 // transaction to the next, each hand-over waiting for a commit.
 type committer struct {
-	pool  *pgxpool.Pool
 	db    *DB
 	queue *groupcommit.Queue
 }
 
 func newCommitter(db *DB, lanes int) *committer {
-	c := &committer{pool: db.pool, db: db}
+	c := &committer{db: db}
 	c.queue = groupcommit.New(maxBatch, lanes, errClosed, c.run)
 	return c
 }
@@ -80,7 +79,7 @@ func (c *committer) run(batch []*groupcommit.Request) []groupcommit.Result {
 		}
 		return results
 	}
-	conn, err := c.pool.Acquire(ctx)
+	conn, err := c.db.pool.Acquire(ctx)
 	if err != nil {
 		return failAll(fmt.Errorf("postgres: acquire: %w", err), true)
 	}

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/crmapi/crmapi"
+	"github.com/crmapi/crmapi/internal/groupcommit"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -168,15 +169,13 @@ const maxAttempts = 5
 // deadlock (or, in a shared transaction, a lock wait too long for it), as
 // crmapi.Store allows.
 func (db *DB) Update(ctx context.Context, fn func(crmapi.Tx) error) error {
-	if db.committer == nil {
-		return db.updateAlone(ctx, fn)
-	}
 	for attempt := 1; ; {
-		res := db.committer.queue.Submit(ctx, fn)
+		res := db.write(ctx, fn)
 		if !res.Retry {
 			return res.Err
 		}
 		if res.Cut {
+			// Sent back from its batch before it ran: no attempt spent.
 			continue
 		}
 		if attempt == maxAttempts {
@@ -189,18 +188,14 @@ func (db *DB) Update(ctx context.Context, fn func(crmapi.Tx) error) error {
 	}
 }
 
-// updateAlone runs fn in a transaction of its own until it commits, fails
-// for good or runs out of attempts.
-func (db *DB) updateAlone(ctx context.Context, fn func(crmapi.Tx) error) error {
-	for attempt := 1; ; attempt++ {
-		err := db.runTx(ctx, pgx.TxOptions{}, fn)
-		if err == nil || !retryable(err) || attempt == maxAttempts {
-			return err
-		}
-		if err := pause(ctx, attempt); err != nil {
-			return err
-		}
+// write runs fn once: in a write lane's shared transaction, or in a
+// transaction of its own when there are no lanes.
+func (db *DB) write(ctx context.Context, fn func(crmapi.Tx) error) groupcommit.Result {
+	if db.committer != nil {
+		return db.committer.queue.Submit(ctx, fn)
 	}
+	err := db.runTx(ctx, pgx.TxOptions{}, fn)
+	return groupcommit.Result{Err: err, Retry: err != nil && retryable(err)}
 }
 
 // View runs fn in a read-only transaction.
